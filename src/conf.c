@@ -1,0 +1,244 @@
+/* conf.c: reads onedr.conf with the template module; see conf.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "template.h"
+
+#define CONF_MAX_SIZE (1 << 20)
+
+void conf_init(struct onedr_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->ceph.connect_timeout = 30;
+	conf->ceph.op_timeout = 30;
+	conf->peer.connect_timeout = 30;
+	conf->peer.op_timeout = 30;
+	conf->image_timeout = 60;
+	conf->promote_wait = 60;
+	conf->concurrency = 16;
+}
+
+static void ceph_opts_free(struct ceph_opts *o)
+{
+	free(o->cluster);
+	free(o->conf);
+	free(o->id);
+	free(o->keyring);
+}
+
+void conf_free(struct onedr_conf *conf)
+{
+	free(conf->path);
+	free(conf->site);
+	free(conf->pool);
+	free(conf->peer_name);
+	ceph_opts_free(&conf->ceph);
+	ceph_opts_free(&conf->peer);
+	memset(conf, 0, sizeof(*conf));
+}
+
+int conf_set_string(char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int conf_fail(struct conf_error *err, const char *path, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int conf_fail(struct conf_error *err, const char *path, int r, const char *fmt, ...)
+{
+	char what[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", path, what);
+	return r;
+}
+
+static int parse_seconds(const char *value, unsigned max, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!value || !*value || value[0] == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno || *end || v == 0 || v > max)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/* Copy the attributes of a CEPH or PEER vector into o. */
+static int load_cluster(const struct tmpl_attr *vec, const char *path, bool is_peer,
+			struct onedr_conf *conf, struct ceph_opts *o, struct conf_error *err)
+{
+	const struct tmpl_attr *a;
+	int r = 0;
+
+	if (!vec->sub && vec->value)
+		return conf_fail(err, path, -EINVAL, "%s must be a vector attribute, like %s = [ CONF = \"...\" ]",
+				 vec->name, vec->name);
+	for (a = vec->sub; a; a = a->next) {
+		if (!strcmp(a->name, "CLUSTER"))
+			r = conf_set_string(&o->cluster, a->value);
+		else if (!strcmp(a->name, "CONF"))
+			r = conf_set_string(&o->conf, a->value);
+		else if (!strcmp(a->name, "ID"))
+			r = conf_set_string(&o->id, a->value);
+		else if (!strcmp(a->name, "KEYRING"))
+			r = conf_set_string(&o->keyring, a->value);
+		else if (!is_peer && !strcmp(a->name, "POOL"))
+			r = conf_set_string(&conf->pool, a->value);
+		else if (is_peer && !strcmp(a->name, "NAME"))
+			r = conf_set_string(&conf->peer_name, a->value);
+		else
+			return conf_fail(err, path, -EINVAL, "unknown attribute '%s' in %s",
+					 a->name, vec->name);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_timeouts(const struct tmpl_attr *vec, const char *path,
+			 struct onedr_conf *conf, struct conf_error *err)
+{
+	const struct tmpl_attr *a;
+	unsigned v;
+
+	if (!vec->sub && vec->value)
+		return conf_fail(err, path, -EINVAL, "%s must be a vector attribute", vec->name);
+	for (a = vec->sub; a; a = a->next) {
+		if (parse_seconds(a->value, 86400, &v) < 0)
+			return conf_fail(err, path, -EINVAL,
+					 "TIMEOUT/%s: expected a number of seconds from 1 to 86400, got '%s'",
+					 a->name, a->value);
+		if (!strcmp(a->name, "CONNECT"))
+			conf->ceph.connect_timeout = conf->peer.connect_timeout = v;
+		else if (!strcmp(a->name, "OP"))
+			conf->ceph.op_timeout = conf->peer.op_timeout = v;
+		else if (!strcmp(a->name, "IMAGE"))
+			conf->image_timeout = v;
+		else if (!strcmp(a->name, "PROMOTE_WAIT"))
+			conf->promote_wait = v;
+		else
+			return conf_fail(err, path, -EINVAL, "unknown attribute '%s' in %s", a->name, "TIMEOUT");
+	}
+	return 0;
+}
+
+static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char *path,
+		      struct conf_error *err)
+{
+	const struct tmpl_attr *a;
+	int r = 0;
+
+	for (a = t->head; a; a = a->next) {
+		if (!strcmp(a->name, "CEPH"))
+			r = load_cluster(a, path, false, conf, &conf->ceph, err);
+		else if (!strcmp(a->name, "PEER"))
+			r = load_cluster(a, path, true, conf, &conf->peer, err);
+		else if (!strcmp(a->name, "TIMEOUT"))
+			r = load_timeouts(a, path, conf, err);
+		else if (a->sub || !a->value)
+			r = conf_fail(err, path, -EINVAL, "unknown vector attribute '%s'", a->name);
+		else if (!strcmp(a->name, "SITE"))
+			r = conf_set_string(&conf->site, a->value);
+		else if (!strcmp(a->name, "POOL"))
+			r = conf_set_string(&conf->pool, a->value);
+		else if (!strcmp(a->name, "CONCURRENCY")) {
+			if (parse_seconds(a->value, 1024, &conf->concurrency) < 0)
+				r = conf_fail(err, path, -EINVAL,
+					      "CONCURRENCY: expected a number from 1 to 1024, got '%s'",
+					      a->value);
+		} else
+			r = conf_fail(err, path, -EINVAL, "unknown attribute '%s'", a->name);
+		if (r < 0)
+			return r;
+	}
+	if (conf->peer_name == NULL && tmpl_find(t, "PEER"))
+		return conf_fail(err, path, -EINVAL, "PEER needs a NAME");
+	return 0;
+}
+
+static int read_file(const char *path, char **ret_text, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t len;
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	buf = malloc(CONF_MAX_SIZE + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(buf, 1, CONF_MAX_SIZE + 1, f);
+	if (ferror(f))
+		r = -EIO;
+	else if (len > CONF_MAX_SIZE)
+		r = -EFBIG;
+	fclose(f);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret_text = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int conf_load(struct onedr_conf *conf, const char *path, bool must_exist,
+	      struct conf_error *err)
+{
+	struct tmpl_error terr;
+	struct tmpl *t = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_file(path, &text, &len);
+	if (r == -ENOENT && !must_exist)
+		return 0;
+	if (r < 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot read '%s': %s", path, strerror(-r));
+		return r;
+	}
+	memset(&terr, 0, sizeof(terr));
+	r = tmpl_parse(text, len, &t, &terr);
+	free(text);
+	if (r == -EINVAL) {
+		snprintf(err->msg, sizeof(err->msg), "%s:%d: %s", path, terr.line, terr.msg);
+		return r;
+	}
+	if (r < 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot parse '%s': %s", path, strerror(-r));
+		return r;
+	}
+	r = conf_apply(conf, t, path, err);
+	tmpl_free(t);
+	if (r < 0)
+		return r;
+	return conf_set_string(&conf->path, path);
+}

@@ -1,0 +1,262 @@
+/* mirror-status.c: what `onedr status` reports of a pool and its images; see mirror.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch.h"
+#include "mirror.h"
+#include "peer.h"
+
+int mirror_pool_status(struct ceph *c, const char *pool, struct mirror_pool_status *ret)
+{
+	static const char *const modes[] = { "disabled", "image", "pool" };
+	static const char *const dirs[] = { "rx", "tx", "rx-tx" };
+	rbd_mirror_peer_site_t peers[4];
+	rbd_mirror_mode_t mode;
+	rados_ioctx_t io;
+	size_t len;
+	int npeers = 4, i, r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = ceph_pool(c, pool, &io);
+	if (r == 0)
+		r = rbd_mirror_mode_get(io, &mode);
+	if (r < 0)
+		return r;
+	snprintf(ret->mode, sizeof(ret->mode), "%s", mode <= RBD_MIRROR_MODE_POOL ? modes[mode] : "?");
+	len = sizeof(ret->site);
+	if (rbd_mirror_site_name_get(c->rados, ret->site, &len) < 0)
+		ret->site[0] = '\0';
+	len = sizeof(ret->uuid);
+	if (mode != RBD_MIRROR_MODE_DISABLED && rbd_mirror_uuid_get(io, ret->uuid, &len) < 0)
+		ret->uuid[0] = '\0';
+	if (mode == RBD_MIRROR_MODE_DISABLED)
+		return 0;
+	r = rbd_mirror_peer_site_list(io, peers, &npeers);
+	if (r < 0)
+		return r;
+	for (i = 0; i < npeers; i++) {
+		struct mirror_peer_site *p = &ret->peers[i];
+
+		snprintf(p->site, sizeof(p->site), "%s", peers[i].site_name ? peers[i].site_name : "");
+		snprintf(p->direction, sizeof(p->direction), "%s",
+			 peers[i].direction <= RBD_MIRROR_PEER_DIRECTION_RX_TX ? dirs[peers[i].direction] : "?");
+		snprintf(p->mirror_uuid, sizeof(p->mirror_uuid), "%s",
+			 peers[i].mirror_uuid ? peers[i].mirror_uuid : "");
+		snprintf(p->client, sizeof(p->client), "%s", peers[i].client_name ? peers[i].client_name : "");
+	}
+	ret->npeers = (size_t)npeers;
+	rbd_mirror_peer_site_list_cleanup(peers, npeers);
+	return 0;
+}
+
+static void state_name(bool up, rbd_mirror_image_status_state_t s, char *buf, size_t len)
+{
+	static const char *const names[] = { "unknown", "error", "syncing", "starting_replay",
+					     "replaying", "stopping_replay", "stopped" };
+
+	snprintf(buf, len, "%s+%s", up ? "up" : "down",
+		 s <= MIRROR_IMAGE_STATUS_STATE_STOPPED ? names[s] : "unknown");
+}
+
+/* A number that follows "key": in a description's JSON part, or -1. */
+static long long json_number(const char *text, const char *key)
+{
+	char pattern[64];
+	const char *p;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
+	p = text ? strstr(text, pattern) : NULL;
+	if (!p)
+		return -1;
+	return strtoll(p + strlen(pattern), NULL, 10);
+}
+
+/* Age of the newest complete non-primary mirror snapshot, or -1. */
+static long long snapshot_age(rbd_image_t image)
+{
+	rbd_snap_info_t snaps[64];
+	int max = 64, n, i;
+	long long age = -1;
+
+	n = rbd_snap_list(image, snaps, &max);
+	if (n < 0)
+		return -1;	/* more than 64 snapshots: unknown */
+	for (i = n - 1; i >= 0 && age < 0; i--) {
+		rbd_snap_namespace_type_t type;
+		rbd_snap_mirror_namespace_t ns;
+		struct timespec ts;
+
+		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
+		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
+		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
+			continue;
+		if (ns.complete && (ns.state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY ||
+				    ns.state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY_DEMOTED) &&
+		    rbd_snap_get_timestamp(image, snaps[i].id, &ts) == 0)
+			age = (long long)(time(NULL) - ts.tv_sec);
+		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
+	}
+	rbd_snap_list_end(snaps);
+	return age;
+}
+
+struct status_run {
+	struct mirror_ctx *ctx;
+	struct mirror_item *items;
+	struct mirror_status *st;
+	struct mirror_pool_status pools[2];	/* local pool's peers, for site names */
+};
+
+static void peer_site_name(const struct mirror_pool_status *ps, const char *uuid, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ps->npeers; i++)
+		if (!strcmp(ps->peers[i].mirror_uuid, uuid) && ps->peers[i].site[0]) {
+			snprintf(buf, len, "%s", ps->peers[i].site);
+			return;
+		}
+	snprintf(buf, len, "%s", uuid);
+}
+
+static void fill_status(struct status_run *run, struct mirror_status *st, rbd_image_t image,
+			const rbd_mirror_image_global_status_t *gs)
+{
+	uint32_t i;
+
+	st->lag_entries = -1;
+	st->lag_seconds = -1;
+	for (i = 0; i < gs->site_statuses_count; i++) {
+		const rbd_mirror_image_site_status_t *s = &gs->site_statuses[i];
+		const char *desc = s->description ? s->description : "";
+
+		if (!s->mirror_uuid || !*s->mirror_uuid) {
+			state_name(s->up, s->state, st->state, sizeof(st->state));
+			snprintf(st->description, sizeof(st->description), "%s", desc);
+		} else if (st->npeers < sizeof(st->peers) / sizeof(st->peers[0])) {
+			struct mirror_peer_state *p = &st->peers[st->npeers++];
+
+			peer_site_name(&run->pools[0], s->mirror_uuid, p->site, sizeof(p->site));
+			state_name(s->up, s->state, p->state, sizeof(p->state));
+			snprintf(p->description, sizeof(p->description), "%s", desc);
+			p->last_update = s->last_update;
+		}
+		if (st->lag_entries < 0)
+			st->lag_entries = json_number(desc, "entries_behind_primary");
+		if (st->primary && st->lag_seconds < 0 && json_number(desc, "local_snapshot_timestamp") > 0)
+			st->lag_seconds = (long long)time(NULL) - json_number(desc, "local_snapshot_timestamp");
+		if (strstr(desc, "split-brain"))
+			st->split_brain = true;
+	}
+	if (!st->journal)
+		st->lag_entries = -1;
+	if (!st->journal && !st->primary)
+		st->lag_seconds = snapshot_age(image);
+}
+
+static void judge(struct mirror_status *st)
+{
+	size_t i;
+	bool ok;
+
+	if (st->peer_primary == 1 && st->primary)
+		st->split_brain = true;
+	if (st->primary) {
+		ok = !strcmp(st->state, "up+stopped") && st->npeers > 0;
+		for (i = 0; i < st->npeers; i++)
+			ok = ok && !strcmp(st->peers[i].state, "up+replaying");
+	} else {
+		ok = !strcmp(st->state, "up+replaying");
+	}
+	st->healthy = st->error == 0 && st->enabled && !st->split_brain && ok;
+}
+
+static void status_one(void *arg, size_t i)
+{
+	struct status_run *run = arg;
+	struct mirror_ctx *ctx = run->ctx;
+	struct mirror_status *st = &run->st[i];
+	struct timespec dl = deadline_after(ctx->image_timeout);
+	rbd_mirror_image_global_status_t gs;
+	rbd_mirror_image_info_t info;
+	rbd_mirror_image_mode_t mode;
+	rbd_image_t image;
+	rados_ioctx_t io, pio;
+	bool pprimary;
+	int r;
+
+	st->pool = strdup(run->items[i].pool);
+	st->image = strdup(run->items[i].image);
+	st->peer_primary = -1;
+	st->lag_entries = st->lag_seconds = -1;
+	r = ceph_pool(ctx->local, run->items[i].pool, &io);
+	if (r == 0)
+		r = ceph_image_open(io, run->items[i].image, true, &dl, &image);
+	if (r < 0) {
+		st->error = r;
+		judge(st);
+		return;
+	}
+	r = ceph_mirror_get_info(image, &dl, &info);
+	if (r == 0) {
+		st->enabled = info.state == RBD_MIRROR_IMAGE_ENABLED;
+		st->primary = info.primary;
+		snprintf(st->global_id, sizeof(st->global_id), "%s", info.global_id ? info.global_id : "");
+		rbd_mirror_image_get_info_cleanup(&info);
+	}
+	if (r == 0 && st->enabled)
+		r = ceph_mirror_get_mode(image, &dl, &mode);
+	if (r == 0 && st->enabled) {
+		st->journal = mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
+		r = ceph_mirror_get_global_status(image, &dl, &gs);
+		if (r == 0) {
+			fill_status(run, st, image, &gs);
+			rbd_mirror_image_global_status_cleanup(&gs);
+		}
+	}
+	if (r == 0 && st->enabled && ctx->peer && ceph_pool(ctx->peer, st->pool, &pio) == 0 &&
+	    peer_is_primary(pio, st->image, &dl, &pprimary) == 0)
+		st->peer_primary = pprimary;
+	st->error = r;
+	if (r != -ETIMEDOUT)
+		ceph_image_close(image, &dl);
+	judge(st);
+}
+
+int mirror_status(struct mirror_ctx *ctx, struct mirror_item *items, size_t n,
+		  struct mirror_status *ret_status)
+{
+	struct status_run run;
+	rados_ioctx_t io;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	memset(&run, 0, sizeof(run));
+	run.ctx = ctx;
+	run.items = items;
+	run.st = ret_status;
+	mirror_pool_status(ctx->local, items[0].pool, &run.pools[0]);
+	for (i = 0; i < n; i++) {
+		ceph_pool(ctx->local, items[i].pool, &io);
+		if (ctx->peer)
+			ceph_pool(ctx->peer, items[i].pool, &io);
+	}
+	return batch_run(n, ctx->concurrency, status_one, &run);
+}
+
+void mirror_status_free(struct mirror_status *st, size_t n)
+{
+	size_t i;
+
+	for (i = 0; st && i < n; i++) {
+		free(st[i].pool);
+		free(st[i].image);
+	}
+	free(st);
+}

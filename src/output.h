@@ -1,0 +1,24 @@
+/*
+ * output.h: the three shapes of a report: a table (like `onevm list`),
+ * JSON (-j) and XML (-x, written with libxml2's xmlTextWriter).
+ */
+#ifndef ONEDR_OUTPUT_H
+#define ONEDR_OUTPUT_H
+
+#include <stdio.h>
+
+#include <libxml/xmlwriter.h>
+
+enum output_format { OUTPUT_TABLE, OUTPUT_JSON, OUTPUT_XML };
+
+/* Write s as a JSON string literal (quotes included). */
+void json_string(FILE *f, const char *s);
+
+/* An XML writer on stdout, indented; NULL on failure. End with xml_end(). */
+xmlTextWriterPtr xml_begin(const char *root);
+int xml_end(xmlTextWriterPtr w);
+/* <name>value</name>, with value escaped by libxml2. */
+int xml_element(xmlTextWriterPtr w, const char *name, const char *value);
+int xml_element_ll(xmlTextWriterPtr w, const char *name, long long value);
+
+#endif

@@ -1,0 +1,269 @@
+/* peer.c: the peer-side checks before a non-forced promote; see peer.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ceph.h"
+#include "peer.h"
+#include "rbd-journal.h"
+
+int peer_is_primary(rados_ioctx_t peer_io, const char *name,
+		    const struct timespec *deadline, bool *ret_primary)
+{
+	rbd_mirror_image_info_t info;
+	rbd_image_t image;
+	int r, rc;
+
+	r = ceph_image_open(peer_io, name, true, deadline, &image);
+	if (r < 0)
+		return r;
+	r = ceph_mirror_get_info(image, deadline, &info);
+	if (r == 0) {
+		*ret_primary = info.primary;
+		rbd_mirror_image_get_info_cleanup(&info);
+	}
+	if (r != -ETIMEDOUT) {
+		rc = ceph_image_close(image, deadline);
+		if (r == 0)
+			r = rc;
+	}
+	return r;
+}
+
+/* The decisions, apart from the I/O that feeds them (unit-tested). */
+
+enum peer_verdict peer_journal_verdict(const struct rbdj_tag *last, const struct rbdj_client *ours,
+				       char *why, size_t why_len)
+{
+	if (!last) {
+		snprintf(why, why_len, "the peer's journal has no epoch yet");
+		return PEER_SAFE;
+	}
+	if (!strcmp(last->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID)) {
+		snprintf(why, why_len, "the peer's copy is primary");
+		return PEER_PRIMARY;
+	}
+	if (strcmp(last->mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) ||
+	    strcmp(last->predecessor_uuid, RBDJ_LOCAL_MIRROR_UUID)) {
+		snprintf(why, why_len, "the peer's last epoch was replicated to it");
+		return PEER_SAFE;
+	}
+	/* the peer was primary, then demoted: have we replayed up to that? */
+	if (!ours || !ours->has_position) {
+		snprintf(why, why_len, "the peer was primary and demoted (tag %" PRIu64
+			 ") but this site has not replayed it", last->tid);
+		return PEER_WAIT;
+	}
+	if (ours->tag_tid < last->tid) {
+		snprintf(why, why_len, "the peer's demotion (tag %" PRIu64 ") is not replayed here yet "
+			 "(replayed up to tag %" PRIu64 ")", last->tid, ours->tag_tid);
+		return PEER_WAIT;
+	}
+	snprintf(why, why_len, "the peer's demotion (tag %" PRIu64 ") is replayed here", last->tid);
+	return PEER_SAFE;
+}
+
+enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer, const struct peer_snap *copy,
+					const char *peer_uuid, char *why, size_t why_len)
+{
+	bool copied;
+
+	if (!peer) {
+		snprintf(why, why_len, "the peer has no mirror snapshot yet");
+		return PEER_SAFE;
+	}
+	if (peer->state == RBD_SNAP_MIRROR_STATE_PRIMARY) {
+		snprintf(why, why_len, "the peer's copy is primary");
+		return PEER_PRIMARY;
+	}
+	if (peer->state != RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED) {
+		snprintf(why, why_len, "the peer's last epoch was replicated to it");
+		return PEER_SAFE;
+	}
+	/* our history must contain a complete copy of the peer's demotion: any
+	 * epoch of ours after it started from it, so nothing there is lost */
+	copied = copy && copy->primary_snap_id == peer->id && copy->complete &&
+		 !strcmp(copy->primary_mirror_uuid, peer_uuid);
+	snprintf(why, why_len, copied ? "the peer's demotion snapshot %" PRIu64 " is copied here" :
+		 "the peer's demotion snapshot %" PRIu64 " is not fully copied here yet", peer->id);
+	return copied ? PEER_SAFE : PEER_WAIT;
+}
+
+/* Journal mode. */
+
+struct journal_scan {
+	const char *client_key;
+	struct rbdj_tag last_tag;
+	bool have_tag;
+	struct rbdj_client client;
+	bool have_client;
+};
+
+static int scan_tag(void *arg, const char *key, const char *val, size_t len)
+{
+	struct journal_scan *s = arg;
+	struct rbdj_tag tag;
+	int r = rbdj_decode_tag(val, len, &tag);
+
+	if (r < 0)
+		return r;
+	if (!s->have_tag || tag.tid > s->last_tag.tid)
+		s->last_tag = tag;
+	s->have_tag = true;
+	return 0;
+}
+
+static int scan_client(void *arg, const char *key, const char *val, size_t len)
+{
+	struct journal_scan *s = arg;
+
+	if (strcmp(key, s->client_key))
+		return 0;	/* a client whose id starts with ours */
+	s->have_client = true;
+	return rbdj_decode_client(val, len, &s->client);
+}
+
+static int check_journal(rados_ioctx_t local_io, rados_ioctx_t peer_io, rbd_image_t peer_image,
+			 const struct timespec *deadline, enum peer_verdict *ret,
+			 char *why, size_t why_len)
+{
+	char id[128], oid[160], uuid[64], key[96];
+	size_t uuid_len = sizeof(uuid);
+	struct journal_scan s;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	r = rbd_get_id(peer_image, id, sizeof(id));
+	if (r < 0)
+		return r;
+	r = rbd_mirror_uuid_get(local_io, uuid, &uuid_len);
+	if (r < 0)
+		return r;
+	snprintf(oid, sizeof(oid), "journal.%s", id);
+	snprintf(key, sizeof(key), "client_%s", uuid);
+	s.client_key = key;
+	r = ceph_omap_each(peer_io, oid, "tag_", deadline, scan_tag, &s);
+	if (r == 0)
+		r = ceph_omap_each(peer_io, oid, key, deadline, scan_client, &s);
+	if (r < 0)
+		return r;
+	*ret = peer_journal_verdict(s.have_tag ? &s.last_tag : NULL,
+				    s.have_client ? &s.client : NULL, why, why_len);
+	return 0;
+}
+
+/* Snapshot mode. */
+
+/* The newest mirror snapshot of an image, or with want_primary_id != 0 the
+ * newest one that is a copy of that snapshot of the peer's. -ENOENT: none. */
+static int find_mirror_snap(rbd_image_t image, uint64_t want_primary_id, struct peer_snap *ret)
+{
+	rbd_snap_info_t *snaps = NULL;
+	int max = 16, n, i, r = -ENOENT;
+
+	for (;;) {
+		snaps = calloc((size_t)max, sizeof(*snaps));
+		if (!snaps)
+			return -ENOMEM;
+		n = rbd_snap_list(image, snaps, &max);
+		if (n != -ERANGE)
+			break;
+		free(snaps);	/* max now holds the size needed */
+	}
+	if (n < 0) {
+		free(snaps);
+		return n;
+	}
+	for (i = n - 1; i >= 0 && r == -ENOENT; i--) {
+		rbd_snap_namespace_type_t type;
+		rbd_snap_mirror_namespace_t ns;
+
+		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
+		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
+		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
+			continue;
+		if (!want_primary_id || ns.primary_snap_id == want_primary_id) {
+			ret->id = snaps[i].id;
+			ret->state = ns.state;
+			ret->complete = ns.complete;
+			ret->primary_snap_id = ns.primary_snap_id;
+			snprintf(ret->primary_mirror_uuid, sizeof(ret->primary_mirror_uuid), "%s",
+				 ns.primary_mirror_uuid ? ns.primary_mirror_uuid : "");
+			r = 0;
+		}
+		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
+	}
+	rbd_snap_list_end(snaps);
+	free(snaps);
+	return r;
+}
+
+static int check_snapshot(rados_ioctx_t peer_io, rbd_image_t local_image, rbd_image_t peer_image,
+			  enum peer_verdict *ret, char *why, size_t why_len)
+{
+	struct peer_snap psnap, lsnap;
+	char uuid[64];
+	size_t uuid_len = sizeof(uuid);
+	bool have_local;
+	int r;
+
+	r = find_mirror_snap(peer_image, 0, &psnap);
+	if (r == -ENOENT) {
+		*ret = peer_snapshot_verdict(NULL, NULL, "", why, why_len);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = rbd_mirror_uuid_get(peer_io, uuid, &uuid_len);
+	if (r < 0)
+		return r;
+	r = find_mirror_snap(local_image, psnap.id, &lsnap);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	have_local = r == 0;
+	*ret = peer_snapshot_verdict(&psnap, have_local ? &lsnap : NULL, uuid, why, why_len);
+	return 0;
+}
+
+int peer_check_promote(rados_ioctx_t local_io, rbd_image_t local_image,
+		       rados_ioctx_t peer_io, const char *name,
+		       rbd_mirror_image_mode_t mode, const struct timespec *deadline,
+		       enum peer_verdict *ret_verdict, char *why, size_t why_len)
+{
+	rbd_mirror_image_info_t info;
+	rbd_image_t peer_image;
+	bool primary = false;
+	int r, rc;
+
+	r = ceph_image_open(peer_io, name, true, deadline, &peer_image);
+	if (r == -ENOENT) {
+		snprintf(why, why_len, "the peer has no copy of the image");
+		*ret_verdict = PEER_SAFE;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = ceph_mirror_get_info(peer_image, deadline, &info);
+	if (r == 0) {
+		primary = info.primary;
+		rbd_mirror_image_get_info_cleanup(&info);
+	}
+	if (r == 0 && primary) {
+		snprintf(why, why_len, "the image is primary on the peer");
+		*ret_verdict = PEER_PRIMARY;
+	} else if (r == 0 && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL) {
+		r = check_journal(local_io, peer_io, peer_image, deadline, ret_verdict, why, why_len);
+	} else if (r == 0) {
+		r = check_snapshot(peer_io, local_image, peer_image, ret_verdict, why, why_len);
+	}
+	if (r != -ETIMEDOUT) {
+		rc = ceph_image_close(peer_image, deadline);
+		if (r == 0)
+			r = rc;
+	}
+	return r;
+}

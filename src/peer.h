@@ -1,0 +1,61 @@
+/*
+ * peer.h: may this site promote an image without --force? librbd alone says
+ * yes whenever the local copy's last epoch ended in a demotion, even one
+ * of its own that the peer has since promoted over and demoted again (the
+ * "quick flip" that left site-b in split-brain). So before a non-forced
+ * promote we read the peer's copy and require:
+ *  - that it is not primary, and
+ *  - when its last epoch was its own (it was primary, then demoted), that
+ *    the local copy has replayed up to that demotion:
+ *      journal mode:  our rbd-mirror's commit position in the peer's journal
+ *                     reaches the peer's demotion tag;
+ *      snapshot mode: one of our mirror snapshots is a complete copy of the
+ *                     peer's demotion snapshot (any epoch of ours came after).
+ */
+#ifndef ONEDR_PEER_H
+#define ONEDR_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <rados/librados.h>
+#include <rbd/librbd.h>
+
+enum peer_verdict {
+	PEER_SAFE,	/* the local copy has everything the peer wrote */
+	PEER_WAIT,	/* the peer's demotion has not been replayed here yet */
+	PEER_PRIMARY,	/* the peer's copy is primary: demote it there first */
+};
+
+/* local_io/peer_io: the image's pool on each side. why: a reason for the
+ * verdict, for the user. Returns 0 or -errno (the peer could not be read). */
+int peer_check_promote(rados_ioctx_t local_io, rbd_image_t local_image,
+		       rados_ioctx_t peer_io, const char *name,
+		       rbd_mirror_image_mode_t mode, const struct timespec *deadline,
+		       enum peer_verdict *ret_verdict, char *why, size_t why_len);
+
+/* The decisions alone, from what was read (NULL: nothing there). */
+struct rbdj_tag;
+struct rbdj_client;
+enum peer_verdict peer_journal_verdict(const struct rbdj_tag *peer_last_tag,
+				       const struct rbdj_client *our_client, char *why, size_t why_len);
+
+struct peer_snap {
+	uint64_t id;
+	rbd_snap_mirror_state_t state;
+	bool complete;
+	uint64_t primary_snap_id;
+	char primary_mirror_uuid[64];
+};
+/* copy_here: the local mirror snapshot copied from peer_newest, if any. */
+enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer_newest,
+					const struct peer_snap *copy_here,
+					const char *peer_mirror_uuid, char *why, size_t why_len);
+
+/* Whether the peer's copy of name is primary. -ENOENT: the peer has no copy. */
+int peer_is_primary(rados_ioctx_t peer_io, const char *name,
+		    const struct timespec *deadline, bool *ret_primary);
+
+#endif

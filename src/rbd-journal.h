@@ -1,0 +1,45 @@
+/*
+ * rbd-journal.h: decoders for the two records of a librbd journal header
+ * (the omap of RADOS object "journal.<image id>") that tell how far a
+ * mirror peer has replayed: tags ("tag_<16 hex tid>") and registered
+ * clients ("client_<id>", rbd-mirror registers as its pool's mirror uuid).
+ * The layout is Ceph's encoding (cls/journal/cls_journal_types.cc and
+ * librbd/journal/Types.cc): little-endian integers, strings and buffers
+ * prefixed by a u32 length, structs by ENCODE_START's (u8 version, u8
+ * compat, u32 length) header. librbd offers no C call for either.
+ */
+#ifndef ONEDR_RBD_JOURNAL_H
+#define ONEDR_RBD_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RBDJ_UUID_MAX 64
+#define RBDJ_LOCAL_MIRROR_UUID ""		/* tag owned by this cluster */
+#define RBDJ_ORPHAN_MIRROR_UUID "<orphan>"	/* tag written by a demotion */
+
+struct rbdj_tag {
+	uint64_t tid;
+	uint64_t tag_class;
+	char mirror_uuid[RBDJ_UUID_MAX];	/* owner of the epoch */
+	char predecessor_uuid[RBDJ_UUID_MAX];	/* owner of the previous one */
+	bool commit_valid;
+	uint64_t predecessor_tag_tid;
+	uint64_t predecessor_entry_tid;
+};
+
+struct rbdj_client {
+	char id[RBDJ_UUID_MAX];
+	bool has_position;	/* false: registered, nothing committed yet */
+	uint64_t object_number;	/* most recent commit position */
+	uint64_t tag_tid;
+	uint64_t entry_tid;
+	uint8_t state;		/* 0 connected, 1 disconnected */
+};
+
+/* 0 or -EINVAL (truncated, oversized or inconsistent record). */
+int rbdj_decode_tag(const void *buf, size_t len, struct rbdj_tag *ret_tag);
+int rbdj_decode_client(const void *buf, size_t len, struct rbdj_client *ret_client);
+
+#endif

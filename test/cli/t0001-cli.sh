@@ -1,0 +1,98 @@
+#!/bin/sh
+# t0001-cli: what a user types, without any cluster: help, names, usage errors, configuration errors.
+. "$TOP_SRCDIR/test/lib.sh"
+
+test_expect_success 'onedr help lists every command and the exit codes' '
+	"$ONEDR" help >out &&
+	for c in demote promote resync status version; do grep -q "^  $c " out; done &&
+	grep -q "^  2  usage or configuration error" out
+'
+
+test_expect_success 'onedr --version names the version and librbd' '
+	"$ONEDR" --version >out &&
+	grep -Eq "^onedr [0-9]+\.[0-9]+\.[0-9]+ \(librados [0-9.]+, librbd [0-9.]+\)$" out
+'
+
+test_expect_success 'onedr COMMAND --help prints the usage on stdout and exits 0' '
+	"$ONEDR" promote --help >out &&
+	grep -q "^usage: onedr promote \[--force\]" out &&
+	grep -q -- "--force" out
+'
+
+test_expect_success 'a link named onedr-status runs the status command' '
+	ln -s "$ONEDR" onedr-status &&
+	./onedr-status --help >out &&
+	grep -q "^usage: onedr status" out
+'
+
+test_expect_success 'a link with an unknown command name is a usage error' '
+	ln -s "$ONEDR" onedr-frobnicate &&
+	test_exit_code 2 ./onedr-frobnicate 2>err &&
+	one_line err && grep -q "unknown command name .onedr-frobnicate." err
+'
+
+test_expect_success 'command names are matched exactly, never by prefix' '
+	test_exit_code 2 "$ONEDR" prom 2>err &&
+	one_line err && grep -q "unknown command .prom." err
+'
+
+test_expect_success 'an unknown option is a usage error' '
+	test_exit_code 2 "$ONEDR" demote --frobnicate one/x 2>err &&
+	grep -q "unrecognized option" err
+'
+
+test_expect_success 'demote --force is refused: forcing is for promote only' '
+	test_exit_code 2 "$ONEDR" demote --force one/x 2>err
+'
+
+test_expect_success 'promote with neither images nor --pool is a usage error' '
+	test_exit_code 2 "$ONEDR" promote 2>err &&
+	grep -q "name images, or a whole pool with --pool" err
+'
+
+test_expect_success 'a malformed image name is refused before connecting' '
+	printf "CEPH = [ CONF = \"/nonexistent/ceph.conf\" ]\n" >c.conf &&
+	test_exit_code 2 "$ONEDR" -c c.conf promote one/a/b 2>err &&
+	one_line err && grep -q "invalid image .one/a/b.: expected POOL/IMAGE or IMAGE" err
+'
+
+test_expect_success 'an unreadable configuration file is one clear error, exit 2' '
+	test_exit_code 2 "$ONEDR" -c /nonexistent/onedr.conf status 2>err &&
+	one_line err && grep -q "cannot read ./nonexistent/onedr.conf.: No such file" err
+'
+
+test_expect_success 'ONEDR_CONF names the configuration file' '
+	test_exit_code 2 env ONEDR_CONF=/nonexistent/x.conf "$ONEDR" status 2>err &&
+	grep -q "/nonexistent/x.conf" err
+'
+
+test_expect_success 'a syntax error in the configuration names the file and line' '
+	printf "SITE = \"a\"\n\nPOOL = \"one\n" >bad.conf &&
+	test_exit_code 2 "$ONEDR" -c bad.conf status 2>err &&
+	one_line err && grep -q "bad.conf:3: " err
+'
+
+test_expect_success 'an unknown attribute in the configuration is an error' '
+	printf "SITE = \"a\"\nCEPH = [ KEY = \"AQD...\" ]\n" >bad.conf &&
+	test_exit_code 2 "$ONEDR" -c bad.conf status 2>err &&
+	one_line err && grep -q "unknown attribute .KEY. in CEPH" err &&
+	! grep -q "AQD" err
+'
+
+test_expect_success 'a missing ceph.conf is one clear error, exit 3' '
+	printf "CEPH = [ CONF = \"%s/none.conf\" ]\n" "$TRASH" >c.conf &&
+	test_exit_code 3 "$ONEDR" -c c.conf status 2>err &&
+	one_line err && grep -q "cannot connect to the local Ceph cluster" err
+'
+
+test_expect_success 'a monitor that does not answer gives a timeout, not a hang' '
+	port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])") &&
+	printf "[global]\nmon host = 127.0.0.1:%s\nauth cluster required = cephx\n" "$port" >ceph.conf &&
+	printf "[client.admin]\n\tkey = AQBvF+9mAAAAABAAv3Wz7L8n3r1m9Hq0pX2u0A==\n" >keyring &&
+	printf "CEPH = [ CONF = \"%s/ceph.conf\", KEYRING = \"%s/keyring\" ]\nTIMEOUT = [ CONNECT = \"2\", OP = \"2\" ]\n" "$TRASH" "$TRASH" >c.conf &&
+	test_exit_code 3 "$ONEDR" -c c.conf status 2>err &&
+	one_line err && grep -q "no monitor answered in time" err &&
+	! grep -q "AQBvF" err
+'
+
+test_done

@@ -1,0 +1,28 @@
+/* fuzz-rbd-journal.c: libFuzzer target for the journal tag and client
+ * decoders, which read records a peer cluster wrote. Every input must be
+ * either decoded or rejected with -EINVAL; strings come out terminated. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rbd-journal.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	struct rbdj_tag tag;
+	struct rbdj_client cl;
+	int r;
+
+	r = rbdj_decode_tag(data, size, &tag);
+	if (r != 0 && r != -EINVAL)
+		abort();
+	if (r == 0 && (strlen(tag.mirror_uuid) >= RBDJ_UUID_MAX ||
+		       strlen(tag.predecessor_uuid) >= RBDJ_UUID_MAX))
+		abort();
+	r = rbdj_decode_client(data, size, &cl);
+	if (r != 0 && r != -EINVAL)
+		abort();
+	if (r == 0 && strlen(cl.id) >= RBDJ_UUID_MAX)
+		abort();
+	return 0;
+}

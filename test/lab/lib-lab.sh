@@ -1,0 +1,51 @@
+# test/lab/lib-lab.sh: helpers for the tests that run against the two-site lab
+# (test/lab/lab up). The rbd CLI is the independent witness of what onedr did.
+. "$TOP_SRCDIR/test/lib.sh"
+
+LAB_DIR=${LAB_DIR:-/tmp/onedr-lab}
+if [ ! -r "$LAB_DIR/env.sh" ]; then
+	echo "Bail out! no lab in $LAB_DIR: run 'test/lab/lab up' first (the README's test command does)"
+	exit 1
+fi
+. "$LAB_DIR/env.sh"
+LAB="$TOP_SRCDIR/test/lab/lab"
+POOL=$LAB_POOL
+
+rbd_a() { timeout 60 rbd -c "$LAB_A_CONF" "$@"; }
+rbd_b() { timeout 60 rbd -c "$LAB_B_CONF" "$@"; }
+rbd_on() { local s=$1; shift; if [ "$s" = a ]; then rbd_a "$@"; else rbd_b "$@"; fi; }
+onedr_a() { "$ONEDR" -c "$LAB_A_ONEDR_CONF" "$@"; }
+onedr_b() { "$ONEDR" -c "$LAB_B_ONEDR_CONF" "$@"; }
+
+# A name no other test run uses: tests share the lab's pool.
+img() { echo "$1-$TEST_NAME-$$"; }
+
+# mk_image SITE journal|snapshot NAME [SIZE_MB]: a mirrored image, made the
+# way OpenNebula's Ceph datastore makes them (format 2, layering, exclusive-lock).
+mk_image() {
+	local site=$1 mode=$2 name=$3 size=${4:-32} feat=layering,exclusive-lock
+	[ "$mode" = journal ] && feat=$feat,journaling
+	rbd_on "$site" create "$POOL/$name" --size "${size}M" --image-feature "$feat" &&
+	rbd_on "$site" mirror image enable "$POOL/$name" "$mode"
+}
+
+# write_data SITE NAME [MB]: random 4K writes, as a guest would.
+write_data() {
+	rbd_on "$1" bench --io-type write --io-size 4K --io-pattern rand \
+		--io-total "${3:-2}M" "$POOL/$2" >/dev/null
+}
+
+md5_of() { rbd_on "$1" export "$POOL/$2" - 2>/dev/null | md5sum | cut -d' ' -f1; }
+
+is_primary() { rbd_on "$1" info "$POOL/$2" | grep -q "mirroring primary: true"; }
+is_non_primary() { rbd_on "$1" info "$POOL/$2" | grep -q "mirroring primary: false"; }
+
+mirror_state() { rbd_on "$1" mirror image status "$POOL/$2" 2>/dev/null | sed -n 's/^  state: *//p'; }
+is_replaying() { [ "$(mirror_state "$1" "$2")" = "up+replaying" ]; }
+
+# same_data A_SITE B_SITE NAME: both copies have the same content.
+same_data() { [ "$(md5_of a "$1")" = "$(md5_of b "$1")" ]; }
+
+# in_sync NAME: the non-primary side has what the primary side has. Snapshot
+# mode copies only at mirror snapshots, so take one on the primary first.
+snapshot_now() { rbd_on "$1" mirror image snapshot "$POOL/$2" >/dev/null; }

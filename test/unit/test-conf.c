@@ -1,0 +1,91 @@
+/* test-conf.c: onedr.conf loading: values, defaults, and every error with its file and line. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+
+static char path[64];
+
+static int load(const char *text, struct onedr_conf *conf, struct conf_error *err)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+	conf_init(conf);
+	err->msg[0] = '\0';
+	return conf_load(conf, path, true, err);
+}
+
+int main(void)
+{
+	struct onedr_conf conf;
+	struct conf_error err;
+	char want[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/onedr-test-conf-XXXXXX");
+	fd = mkstemp(path);
+	close(fd);
+
+	ok(load("# lab\nSITE = \"site-b\"\nCEPH = [ CLUSTER = \"ceph\", CONF = \"/x/ceph.conf\",\n"
+		"  ID = \"admin\", KEYRING = \"/x/k\", POOL = \"one\" ]\n"
+		"PEER = [ NAME = \"site-a\", CONF = \"/y/ceph.conf\" ]\n"
+		"TIMEOUT = [ CONNECT = \"10\", OP = \"12\", IMAGE = \"20\", PROMOTE_WAIT = \"30\" ]\n"
+		"concurrency = 8\n", &conf, &err) == 0, "a full configuration loads");
+	is_str(conf.site, "site-b", "SITE is read");
+	is_str(conf.ceph.conf, "/x/ceph.conf", "CEPH/CONF is read");
+	is_str(conf.ceph.keyring, "/x/k", "CEPH/KEYRING is read");
+	is_str(conf.pool, "one", "CEPH/POOL sets the default pool");
+	is_str(conf.peer_name, "site-a", "PEER/NAME is read");
+	is_str(conf.peer.conf, "/y/ceph.conf", "PEER/CONF is read");
+	ok(conf.ceph.connect_timeout == 10 && conf.peer.connect_timeout == 10, "TIMEOUT/CONNECT applies to both sites");
+	ok(conf.ceph.op_timeout == 12 && conf.image_timeout == 20 && conf.promote_wait == 30,
+	   "the other timeouts are read");
+	ok(conf.concurrency == 8, "lower-case names are accepted");
+	conf_free(&conf);
+
+	ok(load("", &conf, &err) == 0 && conf.ceph.connect_timeout == 30 && conf.concurrency == 16 &&
+	   conf.peer_name == NULL, "an empty file keeps the defaults");
+	conf_free(&conf);
+
+	ok(load("SITE = \"a\"\nPOOL = \"x\n", &conf, &err) == -EINVAL, "an unterminated quote is an error");
+	snprintf(want, sizeof(want), "%s:2:", path);
+	ok(!strncmp(err.msg, want, strlen(want)), "its message names the file and line 2: %s", err.msg);
+	conf_free(&conf);
+
+	ok(load("SITE = \"a\"\nBOGUS = \"1\"\n", &conf, &err) == -EINVAL, "an unknown attribute is an error");
+	ok(strstr(err.msg, "BOGUS") && strstr(err.msg, path), "its message names it and the file: %s", err.msg);
+	conf_free(&conf);
+
+	ok(load("CEPH = [ SECRET = \"x\" ]\n", &conf, &err) == -EINVAL && strstr(err.msg, "SECRET"),
+	   "an unknown attribute inside CEPH is an error");
+	conf_free(&conf);
+
+	ok(load("TIMEOUT = [ CONNECT = \"ten\" ]\n", &conf, &err) == -EINVAL && strstr(err.msg, "ten"),
+	   "a timeout that is not a number is an error");
+	conf_free(&conf);
+
+	ok(load("TIMEOUT = [ OP = \"0\" ]\n", &conf, &err) == -EINVAL, "a zero timeout is an error");
+	conf_free(&conf);
+
+	ok(load("PEER = [ CONF = \"/y\" ]\n", &conf, &err) == -EINVAL && strstr(err.msg, "NAME"),
+	   "a PEER without NAME is an error");
+	conf_free(&conf);
+
+	ok(load("CEPH = \"x\"\n", &conf, &err) == -EINVAL, "CEPH as a single value is an error");
+	conf_free(&conf);
+
+	unlink(path);
+	conf_init(&conf);
+	ok(conf_load(&conf, path, false, &err) == 0, "a missing default file is not an error");
+	ok(conf_load(&conf, path, true, &err) == -ENOENT && strstr(err.msg, path),
+	   "a missing named file is an error that names it");
+	conf_free(&conf);
+	return tap_done();
+}

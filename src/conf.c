@@ -56,10 +56,12 @@ int conf_set_string(char **field, const char *value)
 	return 0;
 }
 
-static int conf_fail(struct conf_error *err, const char *path, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* "FILE:LINE: what", for the attribute at fault. */
+static int conf_fail(struct conf_error *err, const char *path, const struct tmpl_attr *at,
+		     int r, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int conf_fail(struct conf_error *err, const char *path, int r, const char *fmt, ...)
+static int conf_fail(struct conf_error *err, const char *path, const struct tmpl_attr *at,
+		     int r, const char *fmt, ...)
 {
 	char what[400];
 	va_list ap;
@@ -67,7 +69,7 @@ static int conf_fail(struct conf_error *err, const char *path, int r, const char
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", path, what);
+	snprintf(err->msg, sizeof(err->msg), "%s:%d: %s", path, at ? at->line : 0, what);
 	return r;
 }
 
@@ -94,7 +96,7 @@ static int load_cluster(const struct tmpl_attr *vec, const char *path, bool is_p
 	int r = 0;
 
 	if (!vec->sub && vec->value)
-		return conf_fail(err, path, -EINVAL, "%s must be a vector attribute, like %s = [ CONF = \"...\" ]",
+		return conf_fail(err, path, vec, -EINVAL, "%s must be a vector attribute, like %s = [ CONF = \"...\" ]",
 				 vec->name, vec->name);
 	for (a = vec->sub; a; a = a->next) {
 		if (!strcmp(a->name, "CLUSTER"))
@@ -110,7 +112,7 @@ static int load_cluster(const struct tmpl_attr *vec, const char *path, bool is_p
 		else if (is_peer && !strcmp(a->name, "NAME"))
 			r = conf_set_string(&conf->peer_name, a->value);
 		else
-			return conf_fail(err, path, -EINVAL, "unknown attribute '%s' in %s",
+			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in %s",
 					 a->name, vec->name);
 		if (r < 0)
 			return r;
@@ -125,10 +127,10 @@ static int load_timeouts(const struct tmpl_attr *vec, const char *path,
 	unsigned v;
 
 	if (!vec->sub && vec->value)
-		return conf_fail(err, path, -EINVAL, "%s must be a vector attribute", vec->name);
+		return conf_fail(err, path, vec, -EINVAL, "%s must be a vector attribute", vec->name);
 	for (a = vec->sub; a; a = a->next) {
 		if (parse_seconds(a->value, 86400, &v) < 0)
-			return conf_fail(err, path, -EINVAL,
+			return conf_fail(err, path, a, -EINVAL,
 					 "TIMEOUT/%s: expected a number of seconds from 1 to 86400, got '%s'",
 					 a->name, a->value);
 		if (!strcmp(a->name, "CONNECT"))
@@ -140,7 +142,7 @@ static int load_timeouts(const struct tmpl_attr *vec, const char *path,
 		else if (!strcmp(a->name, "PROMOTE_WAIT"))
 			conf->promote_wait = v;
 		else
-			return conf_fail(err, path, -EINVAL, "unknown attribute '%s' in %s", a->name, "TIMEOUT");
+			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in %s", a->name, "TIMEOUT");
 	}
 	return 0;
 }
@@ -159,23 +161,23 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 		else if (!strcmp(a->name, "TIMEOUT"))
 			r = load_timeouts(a, path, conf, err);
 		else if (a->sub || !a->value)
-			r = conf_fail(err, path, -EINVAL, "unknown vector attribute '%s'", a->name);
+			r = conf_fail(err, path, a, -EINVAL, "unknown vector attribute '%s'", a->name);
 		else if (!strcmp(a->name, "SITE"))
 			r = conf_set_string(&conf->site, a->value);
 		else if (!strcmp(a->name, "POOL"))
 			r = conf_set_string(&conf->pool, a->value);
 		else if (!strcmp(a->name, "CONCURRENCY")) {
 			if (parse_seconds(a->value, 1024, &conf->concurrency) < 0)
-				r = conf_fail(err, path, -EINVAL,
+				r = conf_fail(err, path, a, -EINVAL,
 					      "CONCURRENCY: expected a number from 1 to 1024, got '%s'",
 					      a->value);
 		} else
-			r = conf_fail(err, path, -EINVAL, "unknown attribute '%s'", a->name);
+			r = conf_fail(err, path, a, -EINVAL, "unknown attribute '%s'", a->name);
 		if (r < 0)
 			return r;
 	}
 	if (conf->peer_name == NULL && tmpl_find(t, "PEER"))
-		return conf_fail(err, path, -EINVAL, "PEER needs a NAME");
+		return conf_fail(err, path, tmpl_find(t, "PEER"), -EINVAL, "PEER needs a NAME");
 	return 0;
 }
 

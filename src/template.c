@@ -492,6 +492,7 @@ static int parse_member(struct parser *ps, const struct where *vw,
 		free(value);
 		return -ENOMEM;
 	}
+	a->line = line_of(ps, w->name);
 	*ret_attr = a;
 	return 0;
 }
@@ -577,6 +578,7 @@ static int parse_attribute(struct parser *ps, struct tmpl *t)
 		a = attr_new(w.name, w.name_len, NULL);
 		if (!a)
 			return -ENOMEM;
+		a->line = line_of(ps, w.name);
 		tmpl_append(t, a);
 		ps->p++;
 		return parse_vector(ps, &w, open, a);
@@ -595,6 +597,7 @@ static int parse_attribute(struct parser *ps, struct tmpl *t)
 		free(value);
 		return -ENOMEM;
 	}
+	a->line = line_of(ps, w.name);
 	tmpl_append(t, a);
 	return 0;
 }

@@ -66,6 +66,7 @@ struct tmpl_attr {
 	char *value;            /* single attribute: the value; vector: NULL */
 	struct tmpl_attr *sub;  /* vector: its single attributes in order; else NULL */
 	struct tmpl_attr *next; /* next attribute at the same level */
+	int line;               /* where tmpl_parse() found it; 0 if built */
 };
 
 struct tmpl {

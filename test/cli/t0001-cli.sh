@@ -75,7 +75,7 @@ test_expect_success 'a syntax error in the configuration names the file and line
 test_expect_success 'an unknown attribute in the configuration is an error' '
 	printf "SITE = \"a\"\nCEPH = [ KEY = \"AQD...\" ]\n" >bad.conf &&
 	test_exit_code 2 "$ONEDR" -c bad.conf status 2>err &&
-	one_line err && grep -q "unknown attribute .KEY. in CEPH" err &&
+	one_line err && grep -q "bad.conf:2: unknown attribute .KEY. in CEPH" err &&
 	! grep -q "AQD" err
 '
 

@@ -32,7 +32,7 @@ test_expect_success 'with site-a killed, promote without --force is refused clea
 '
 
 test_expect_success 'with site-a killed, promote --force handles journal and snapshot images; none holds up the others' '
-	test_exit_code_in "0 1" timeout 300 onedr_b promote --force --timeout 20 "$J1" "$J2" "$S" >out &&
+	test_exit_code_in "0 1" timeout 300 "$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 20 "$J1" "$J2" "$S" >out &&
 	cat out &&
 	grep -q "^$POOL/$J1: promoted (forced)" out &&
 	grep -q "^$POOL/$J2: promoted (forced)" out &&
@@ -49,7 +49,7 @@ test_expect_success 'the forced copy on site-b holds what site-a last replicated
 '
 
 test_expect_success 'a rerun of the forced promote is a no-op for the images already promoted' '
-	test_exit_code_in "0 1" timeout 300 onedr_b promote --force --timeout 20 "$J1" "$J2" >out &&
+	test_exit_code_in "0 1" timeout 300 "$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 20 "$J1" "$J2" >out &&
 	grep -q "^$POOL/$J1: already primary" out &&
 	grep -q "^$POOL/$J2: already primary" out
 '

@@ -151,33 +151,35 @@ static int op_end(struct op **opp, rbd_completion_t c, int r, const struct times
 		_r;							\
 	})
 
+/* After OP_RUN: copy the call's output to ret (when it succeeded) and free
+ * the op, unless it was abandoned (op is NULL then; its callback frees it). */
+static int op_take(struct op *op, int r, void *ret, size_t size)
+{
+	if (op && r == 0 && ret)
+		memcpy(ret, &op->out, size);
+	free(op);
+	return r;
+}
+
 int ceph_image_open(rados_ioctx_t io, const char *name, bool read_only,
 		    const struct timespec *deadline, rbd_image_t *ret_image)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline, read_only ?
+		       rbd_aio_open_read_only(io, name, &op->out.image, NULL, c) :
+		       rbd_aio_open(io, name, &op->out.image, NULL, c));
 
-	r = OP_RUN(op, c, deadline, read_only ?
-		   rbd_aio_open_read_only(io, name, &op->out.image, NULL, c) :
-		   rbd_aio_open(io, name, &op->out.image, NULL, c));
-	if (!op)
-		return r;
-	if (r == 0)
-		*ret_image = op->out.image;
-	free(op);
-	return r;
+	return op_take(op, r, ret_image, sizeof(*ret_image));
 }
 
 int ceph_image_close(rbd_image_t image, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline, rbd_aio_close(image, c));
 
-	r = OP_RUN(op, c, deadline, rbd_aio_close(image, c));
-	free(op);
-	return r;
+	return op_take(op, r, NULL, 0);
 }
 
 int ceph_mirror_get_info(rbd_image_t image, const struct timespec *deadline,
@@ -185,16 +187,10 @@ int ceph_mirror_get_info(rbd_image_t image, const struct timespec *deadline,
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_get_info(image, &op->out.info,
+								       sizeof(op->out.info), c));
 
-	r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_get_info(image, &op->out.info,
-								   sizeof(op->out.info), c));
-	if (!op)
-		return r;
-	if (r == 0)
-		*ret_info = op->out.info;
-	free(op);
-	return r;
+	return op_take(op, r, ret_info, sizeof(*ret_info));
 }
 
 int ceph_mirror_get_mode(rbd_image_t image, const struct timespec *deadline,
@@ -202,15 +198,9 @@ int ceph_mirror_get_mode(rbd_image_t image, const struct timespec *deadline,
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_get_mode(image, &op->out.mode, c));
 
-	r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_get_mode(image, &op->out.mode, c));
-	if (!op)
-		return r;
-	if (r == 0)
-		*ret_mode = op->out.mode;
-	free(op);
-	return r;
+	return op_take(op, r, ret_mode, sizeof(*ret_mode));
 }
 
 int ceph_mirror_get_global_status(rbd_image_t image, const struct timespec *deadline,
@@ -218,51 +208,39 @@ int ceph_mirror_get_global_status(rbd_image_t image, const struct timespec *dead
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline,
+		       rbd_aio_mirror_image_get_global_status(image, &op->out.status,
+							      sizeof(op->out.status), c));
 
-	r = OP_RUN(op, c, deadline,
-		   rbd_aio_mirror_image_get_global_status(image, &op->out.status,
-							  sizeof(op->out.status), c));
-	if (!op)
-		return r;
-	if (r == 0)
-		*ret_status = op->out.status;
-	free(op);
-	return r;
+	return op_take(op, r, ret_status, sizeof(*ret_status));
 }
 
 int ceph_mirror_promote(rbd_image_t image, bool force, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_promote(image, force, c));
 
-	r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_promote(image, force, c));
-	free(op);
-	return r;
+	return op_take(op, r, NULL, 0);
 }
 
 int ceph_mirror_demote(rbd_image_t image, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_demote(image, c));
 
-	r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_demote(image, c));
-	free(op);
-	return r;
+	return op_take(op, r, NULL, 0);
 }
 
 int ceph_mirror_snapshot(rbd_image_t image, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r;
+	int r = OP_RUN(op, c, deadline,
+		       rbd_aio_mirror_image_create_snapshot(image, 0, &op->out.snap_id, c));
 
-	r = OP_RUN(op, c, deadline,
-		   rbd_aio_mirror_image_create_snapshot(image, 0, &op->out.snap_id, c));
-	free(op);
-	return r;
+	return op_take(op, r, NULL, 0);
 }
 
 int ceph_omap_each(rados_ioctx_t io, const char *oid, const char *prefix,

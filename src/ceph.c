@@ -173,6 +173,16 @@ int ceph_image_open(rados_ioctx_t io, const char *name, bool read_only,
 	return op_take(op, r, ret_image, sizeof(*ret_image));
 }
 
+int ceph_image_open_by_id(rados_ioctx_t io, const char *id, const struct timespec *deadline,
+			  rbd_image_t *ret_image)
+{
+	struct op *op = NULL;
+	rbd_completion_t c;
+	int r = OP_RUN(op, c, deadline, rbd_aio_open_by_id(io, id, &op->out.image, NULL, c));
+
+	return op_take(op, r, ret_image, sizeof(*ret_image));
+}
+
 int ceph_image_close(rbd_image_t image, const struct timespec *deadline)
 {
 	struct op *op = NULL;
@@ -243,43 +253,6 @@ int ceph_mirror_snapshot(rbd_image_t image, const struct timespec *deadline)
 	return op_take(op, r, NULL, 0);
 }
 
-int ceph_omap_each(rados_ioctx_t io, const char *oid, const char *prefix,
-		   const struct timespec *deadline, ceph_omap_fn fn, void *arg)
-{
-	char start[512] = "";
-	unsigned char more = 1;
-	int r = 0;
-
-	/* rados_osd_op_timeout bounds each read; the deadline bounds the loop */
-	while (more && r == 0) {
-		rados_read_op_t op = rados_create_read_op();
-		rados_omap_iter_t iter;
-		int prval = 0;
-		char *key, *val;
-		size_t klen, vlen;
-
-		if (!op)
-			return -ENOMEM;
-		rados_read_op_omap_get_vals2(op, start, prefix, 256, &iter, &more, &prval);
-		r = rados_read_op_operate(op, io, oid, 0);
-		if (r == 0)
-			r = prval;
-		if (r < 0) {
-			rados_release_read_op(op);
-			return r;
-		}
-		while (r == 0 && rados_omap_get_next2(iter, &key, &val, &klen, &vlen) == 0 && key) {
-			snprintf(start, sizeof(start), "%s", key);
-			r = fn(arg, key, val, vlen);
-		}
-		rados_omap_get_end(iter);
-		rados_release_read_op(op);
-		if (r == 0 && deadline_left(deadline) <= 0)
-			r = -ETIMEDOUT;
-	}
-	return r;
-}
-
 static int conf_set(rados_t rados, const char *option, const char *value)
 {
 	/* never logs value: it may be a keyring path today, a key tomorrow */
@@ -302,6 +275,8 @@ int ceph_connect(const struct ceph_opts *opts, struct ceph **ret_ceph)
 		return r;
 	}
 	r = rados_conf_read_file(c->rados, opts->conf);
+	if (r == 0)	/* CEPH_ARGS, as every Ceph CLI honours it */
+		r = rados_conf_parse_env(c->rados, NULL);
 	if (r == 0 && opts->keyring)
 		r = conf_set(c->rados, "keyring", opts->keyring);
 	/* our diagnostics are one line each; librados' own go to its log */

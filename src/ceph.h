@@ -50,6 +50,8 @@ double deadline_left(const struct timespec *deadline);
 /* Deadline-bounded librbd calls. Output parameters are written only on success. */
 int ceph_image_open(rados_ioctx_t io, const char *name, bool read_only,
 		    const struct timespec *deadline, rbd_image_t *ret_image);
+int ceph_image_open_by_id(rados_ioctx_t io, const char *id, const struct timespec *deadline,
+			  rbd_image_t *ret_image);
 int ceph_image_close(rbd_image_t image, const struct timespec *deadline);
 int ceph_mirror_get_info(rbd_image_t image, const struct timespec *deadline,
 			 rbd_mirror_image_info_t *ret_info);
@@ -60,11 +62,5 @@ int ceph_mirror_get_global_status(rbd_image_t image, const struct timespec *dead
 int ceph_mirror_promote(rbd_image_t image, bool force, const struct timespec *deadline);
 int ceph_mirror_demote(rbd_image_t image, const struct timespec *deadline);
 int ceph_mirror_snapshot(rbd_image_t image, const struct timespec *deadline);
-
-/* Omap values of one object whose keys start with prefix, in key order.
- * Calls fn for each; stops early when fn returns non-zero (returned as is). */
-typedef int (*ceph_omap_fn)(void *arg, const char *key, const char *val, size_t len);
-int ceph_omap_each(rados_ioctx_t io, const char *oid, const char *prefix,
-		   const struct timespec *deadline, ceph_omap_fn fn, void *arg);
 
 #endif

@@ -111,29 +111,170 @@ static void progress(struct mirror_ctx *ctx, const struct mirror_item *it, const
 	ctx->progress(ctx->arg, it, msg);
 }
 
+/* Pool listings: one pass per pool, before any image is opened, so that
+ * the common case needs no per-image round trip to learn mode and role. */
+
+struct listed {
+	char *name;
+	char *id;
+	bool primary;
+	bool journal;
+};
+
+struct listing {
+	struct listed *v;	/* mirror-enabled images */
+	size_t n;
+	char **plain;		/* images without mirroring */
+	size_t nplain;
+};
+
+static void listing_free(struct listing *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].id);
+	}
+	for (i = 0; i < l->nplain; i++)
+		free(l->plain[i]);
+	free(l->v);
+	free(l->plain);
+	memset(l, 0, sizeof(*l));
+}
+
+static int listing_load(rados_ioctx_t io, struct listing *l)
+{
+	rbd_image_spec_t *specs = NULL;
+	size_t nspecs = 64, i;
+	char start[128] = "";
+	bool *enabled = NULL;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	for (;;) {
+		specs = calloc(nspecs, sizeof(*specs));
+		if (!specs)
+			return -ENOMEM;
+		r = rbd_list2(io, specs, &nspecs);
+		if (r != -ERANGE)
+			break;
+		free(specs);	/* nspecs now holds what is needed */
+	}
+	if (r < 0) {
+		free(specs);
+		return r;
+	}
+	enabled = calloc(nspecs + 1, sizeof(*enabled));
+	l->v = calloc(nspecs + 1, sizeof(*l->v));
+	l->plain = calloc(nspecs + 1, sizeof(*l->plain));
+	if (!enabled || !l->v || !l->plain)
+		r = -ENOMEM;
+	while (r >= 0) {
+		char *ids[256];
+		rbd_mirror_image_mode_t modes[256];
+		rbd_mirror_image_info_t infos[256];
+		size_t got = 0, k, j;
+
+		r = rbd_mirror_image_info_list(io, NULL, start, 256, ids, modes, infos, &got);
+		if (r < 0)
+			break;
+		for (k = 0; k < got && r >= 0; k++) {
+			if (infos[k].state != RBD_MIRROR_IMAGE_ENABLED)
+				continue;
+			for (j = 0; j < nspecs && strcmp(specs[j].id, ids[k]); j++)
+				;
+			if (j == nspecs || enabled[j])
+				continue;	/* gone since rbd_list2 */
+			enabled[j] = true;
+			l->v[l->n].name = strdup(specs[j].name);
+			l->v[l->n].id = strdup(specs[j].id);
+			l->v[l->n].primary = infos[k].primary;
+			l->v[l->n].journal = modes[k] == RBD_MIRROR_IMAGE_MODE_JOURNAL;
+			if (!l->v[l->n].name || !l->v[l->n].id)
+				r = -ENOMEM;
+			l->n++;
+		}
+		if (got)
+			snprintf(start, sizeof(start), "%s", ids[got - 1]);
+		rbd_mirror_image_info_list_cleanup(ids, infos, got);
+		if (got < 256)
+			break;
+	}
+	for (i = 0; r >= 0 && i < nspecs; i++)
+		if (!enabled[i] && !(l->plain[l->nplain++] = strdup(specs[i].name)))
+			r = -ENOMEM;
+	free(enabled);
+	rbd_image_spec_list_cleanup(specs, nspecs);
+	free(specs);
+	if (r < 0) {
+		listing_free(l);
+		return r;
+	}
+	return 0;
+}
+
+static const struct listed *listing_find(const struct listing *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
+}
+
+/* One pool of the run: its handles and the mirror uuids of both sides. */
+struct run_pool {
+	const char *name;
+	rados_ioctx_t io;
+	bool has_peer;		/* the peer has this pool and it could be read */
+	struct peer_site site;
+};
+
+struct run {
+	struct mirror_ctx *ctx;
+	enum mirror_op op;
+	struct mirror_item *items;
+	size_t nitems;
+	struct run_pool pools[8];
+	size_t npools;
+};
+
+static struct run_pool *run_pool(struct run *run, const char *pool)
+{
+	size_t i;
+
+	for (i = 0; i < run->npools; i++)
+		if (!strcmp(run->pools[i].name, pool))
+			return &run->pools[i];
+	return NULL;
+}
+
 /* Promote. */
 
 /* Non-forced: wait until the peer's demotion has been replayed here, then promote. */
-static int promote_when_safe(struct mirror_ctx *ctx, struct mirror_item *it, rados_ioctx_t io,
-			     rbd_image_t image, rbd_mirror_image_mode_t mode)
+static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
+			     rbd_image_t image, bool journal)
 {
 	struct timespec wait_dl = deadline_after(ctx->promote_wait);
 	double next_note = ctx->promote_wait - 5;
 	const char *peer = ctx->peer_name ? ctx->peer_name : "the peer site";
 	char why[256] = "the demotion on the peer has not arrived";
-	rados_ioctx_t pio = NULL;
+	rbd_mirror_image_mode_t mode = journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
+						 RBD_MIRROR_IMAGE_MODE_SNAPSHOT;
+	bool first = true;
 	int r;
 
-	if (ctx->peer && ceph_pool(ctx->peer, it->pool, &pio) < 0)
-		pio = NULL;
 	for (;;) {
 		struct timespec dl = deadline_after(ctx->image_timeout);
 		enum peer_verdict verdict = PEER_SAFE;
 		double left;
 
-		if (pio) {
-			r = peer_check_promote(io, image, pio, it->image, mode, &dl, &verdict,
-					       why, sizeof(why));
+		if (rp->has_peer) {
+			/* the listing is from before the run: after a wait, look again */
+			r = peer_check_promote(&rp->site, image, it->image, first ? &it->peer : NULL,
+					       mode, &dl, &verdict, why, sizeof(why));
 			if (r < 0) {
 				item_set(it, MIRROR_REFUSED, r, "cannot check the image on %s (%s): "
 					 "not promoting without --force", peer, strerror(-r));
@@ -145,6 +286,7 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct mirror_item *it, rad
 				return -EBUSY;
 			}
 		}
+		first = false;
 		if (verdict == PEER_SAFE) {
 			r = ceph_mirror_promote(image, false, &dl);
 			if (r == 0) {
@@ -155,7 +297,7 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct mirror_item *it, rad
 				item_fail(it, r, "promote");
 				return r;
 			}
-			if (r == -EBUSY && !pio && ctx->peer_name) {
+			if (r == -EBUSY && !rp->has_peer && ctx->peer_name) {
 				item_set(it, MIRROR_REFUSED, r, "not demoted on %s, which is unreachable (%s): "
 					 "use --force if %s is lost", peer, strerror(-ctx->peer_error), peer);
 				return r;
@@ -183,32 +325,23 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct mirror_item *it, rad
 	}
 }
 
-static void do_promote(struct mirror_ctx *ctx, struct mirror_item *it, rados_ioctx_t io,
-		       rbd_image_t image, const rbd_mirror_image_info_t *info)
+static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
+		       rbd_image_t image)
 {
-	struct timespec dl = deadline_after(ctx->image_timeout);
-	rbd_mirror_image_mode_t mode;
-	rados_ioctx_t pio;
-	bool peer_primary = false;
+	struct timespec dl;
 	int r;
 
-	if (info->primary) {
+	if (it->primary) {
 		item_set(it, MIRROR_NOOP, 0, "already primary");
 		return;
 	}
-	r = ceph_mirror_get_mode(image, &dl, &mode);
-	if (r < 0) {
-		item_fail(it, r, "get mirror mode");
-		return;
-	}
 	if (!ctx->force) {
-		promote_when_safe(ctx, it, io, image, mode);
+		promote_when_safe(ctx, rp, it, image, it->journal);
 		return;
 	}
 	/* Forcing is for a lost peer. If the peer answers and holds the primary
 	 * copy, forcing would make two primaries: refuse. */
-	if (ctx->peer && ceph_pool(ctx->peer, it->pool, &pio) == 0 &&
-	    peer_is_primary(pio, it->image, &dl, &peer_primary) == 0 && peer_primary) {
+	if (rp->has_peer && it->peer.known && it->peer.primary) {
 		item_set(it, MIRROR_REFUSED, -EBUSY, "primary on %s, which is reachable: demote it "
 			 "there instead of forcing", ctx->peer_name);
 		return;
@@ -223,13 +356,12 @@ static void do_promote(struct mirror_ctx *ctx, struct mirror_item *it, rados_ioc
 
 /* Demote. */
 
-static void do_demote(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image,
-		      const rbd_mirror_image_info_t *info)
+static void do_demote(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image)
 {
 	struct timespec dl = deadline_after(ctx->image_timeout);
 	int r;
 
-	if (!info->primary) {
+	if (!it->primary) {
 		item_set(it, MIRROR_NOOP, 0, "already non-primary");
 		return;
 	}
@@ -265,13 +397,12 @@ static void human_size(uint64_t bytes, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
-static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image,
-		      const rbd_mirror_image_info_t *info)
+static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image)
 {
 	char size[32], used[32];
 	int r;
 
-	if (info->primary) {
+	if (it->primary) {
 		item_set(it, MIRROR_REFUSED, -EPERM, "primary here: a resync would replace it with the "
 			 "peer's copy; demote it first if that is what you want");
 		return;
@@ -297,32 +428,61 @@ static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_
 		item_set(it, MIRROR_DONE, 0, "resync requested: copies up to %s from the peer", used);
 }
 
-/* One image: open, check mirroring, act, close. */
+/* One image: open, learn its role when the listing did not, act, close. */
 
-struct run {
-	struct mirror_ctx *ctx;
-	enum mirror_op op;
-	struct mirror_item *items;
-};
+/* Mode and role from the image itself, when the pool listing did not have it. */
+static int learn_role(struct mirror_item *it, rbd_image_t image, const struct timespec *dl)
+{
+	rbd_mirror_image_info_t info;
+	rbd_mirror_image_mode_t mode;
+	bool enabled;
+	int r;
+
+	r = ceph_mirror_get_info(image, dl, &info);
+	if (r < 0) {
+		item_fail(it, r, "get mirror info");
+		return r;
+	}
+	enabled = info.state == RBD_MIRROR_IMAGE_ENABLED;
+	it->primary = info.primary;
+	rbd_mirror_image_get_info_cleanup(&info);
+	if (!enabled) {
+		item_set(it, MIRROR_FAILED, -EINVAL, "mirroring is not enabled on this image");
+		return -EINVAL;
+	}
+	r = ceph_mirror_get_mode(image, dl, &mode);
+	if (r < 0) {
+		item_fail(it, r, "get mirror mode");
+		return r;
+	}
+	it->journal = mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
+	it->listed = true;
+	return 0;
+}
 
 static void run_one(void *arg, size_t i)
 {
 	struct run *run = arg;
 	struct mirror_ctx *ctx = run->ctx;
 	struct mirror_item *it = &run->items[i];
+	struct run_pool *rp = run_pool(run, it->pool);
 	struct timespec start = deadline_after(0), dl = deadline_after(ctx->image_timeout);
-	rbd_mirror_image_info_t info;
 	rbd_image_t image;
-	rados_ioctx_t io;
 	int r;
 
-	r = ceph_pool(ctx->local, it->pool, &io);
-	if (r == -ENOENT) {
-		item_set(it, MIRROR_FAILED, r, "no such pool '%s'", it->pool);
+	if (!rp) {
+		item_set(it, MIRROR_FAILED, -ENOENT, "no such pool '%s'", it->pool);
 		goto out;
 	}
-	if (r == 0)
-		r = ceph_image_open(io, it->image, false, &dl, &image);
+	/* already as wanted, by the listing: nothing to open (a rerun is cheap) */
+	if (it->listed && ((run->op == MIRROR_OP_PROMOTE && it->primary) ||
+			   (run->op == MIRROR_OP_DEMOTE && !it->primary))) {
+		item_set(it, MIRROR_NOOP, 0, it->primary ? "already primary" : "already non-primary");
+		goto out;
+	}
+	/* by id when listed: saves the name lookup */
+	r = it->listed ? ceph_image_open_by_id(rp->io, it->id, &dl, &image) :
+			 ceph_image_open(rp->io, it->image, false, &dl, &image);
 	if (r < 0) {
 		if (r == -ENOENT)
 			item_set(it, MIRROR_FAILED, r, "no such image");
@@ -330,22 +490,26 @@ static void run_one(void *arg, size_t i)
 			item_fail(it, r, "open");
 		goto out;
 	}
-	r = ceph_mirror_get_info(image, &dl, &info);
-	if (r < 0) {
-		item_fail(it, r, "get mirror info");
-	} else {
-		if (info.state != RBD_MIRROR_IMAGE_ENABLED)
-			item_set(it, MIRROR_FAILED, -EINVAL, "mirroring is not enabled on this image");
-		else if (run->op == MIRROR_OP_PROMOTE)
-			do_promote(ctx, it, io, image, &info);
+	if (it->listed || learn_role(it, image, &dl) == 0) {
+		if (run->op == MIRROR_OP_PROMOTE)
+			do_promote(ctx, rp, it, image);
 		else if (run->op == MIRROR_OP_DEMOTE)
-			do_demote(ctx, it, image, &info);
+			do_demote(ctx, it, image);
 		else
-			do_resync(ctx, it, image, &info);
-		rbd_mirror_image_get_info_cleanup(&info);
+			do_resync(ctx, it, image);
+		/* the role was listed before the run: if the call was refused
+		 * because someone else changed it meanwhile, say so */
+		if (it->outcome == MIRROR_FAILED && it->error == -EINVAL) {
+			bool was = it->primary;
+
+			dl = deadline_after(ctx->image_timeout);
+			if (learn_role(it, image, &dl) == 0 && it->primary != was)
+				item_set(it, MIRROR_NOOP, 0, it->primary ? "already primary" :
+					 "already non-primary");
+		}
 	}
 	if (it->outcome == MIRROR_TIMEDOUT) {
-		describe_left_state(io, it);	/* the handle stays with the stuck call */
+		describe_left_state(rp->io, it);	/* the handle stays with the stuck call */
 	} else {
 		dl = deadline_after(ctx->image_timeout);
 		r = ceph_image_close(image, &dl);
@@ -358,127 +522,120 @@ out:
 		ctx->done(ctx->arg, it);
 }
 
-/* Open every pool the items name, before the workers share the handles. */
-static int open_pools(struct mirror_ctx *ctx, struct mirror_item *items, size_t n)
+/* Before the workers start: every pool the items name, opened on both
+ * sites and listed, so that each item knows its mode and role here and
+ * on the peer, and the mirror uuids are read once. */
+static int prepare_pool(struct run *run, const char *pool)
 {
-	rados_ioctx_t io;
-	size_t i;
+	struct mirror_ctx *ctx = run->ctx;
+	struct run_pool *rp = &run->pools[run->npools];
+	struct listing here, there = { 0 };
+	size_t len, i;
 	int r;
 
-	for (i = 0; i < n; i++) {
-		r = ceph_pool(ctx->local, items[i].pool, &io);
-		if (r == -ENOENT)
-			continue;	/* each item reports it */
-		if (r < 0)
-			return r;
-		if (ctx->peer)
-			ceph_pool(ctx->peer, items[i].pool, &io);	/* absent there: checked per image */
+	if (run->npools == sizeof(run->pools) / sizeof(run->pools[0]))
+		return -EMFILE;
+	memset(rp, 0, sizeof(*rp));
+	rp->name = pool;
+	r = ceph_pool(ctx->local, pool, &rp->io);
+	if (r == -ENOENT)
+		return 0;	/* each of its items reports it */
+	if (r < 0)
+		return r;
+	run->npools++;
+	r = listing_load(rp->io, &here);
+	if (r < 0)
+		return r;
+	len = sizeof(rp->site.local_uuid);
+	if (ctx->peer && ceph_pool(ctx->peer, pool, &rp->site.io) == 0 &&
+	    rbd_mirror_uuid_get(rp->io, rp->site.local_uuid, &len) == 0 &&
+	    (len = sizeof(rp->site.peer_uuid),
+	     rbd_mirror_uuid_get(rp->site.io, rp->site.peer_uuid, &len) == 0) &&
+	    listing_load(rp->site.io, &there) == 0)
+		rp->has_peer = true;
+	for (i = 0; i < run->nitems; i++) {
+		struct mirror_item *it = &run->items[i];
+		const struct listed *l;
+
+		if (strcmp(it->pool, pool))
+			continue;
+		if ((l = listing_find(&here, it->image))) {
+			it->listed = true;
+			it->primary = l->primary;
+			it->journal = l->journal;
+			snprintf(it->id, sizeof(it->id), "%s", l->id);
+		}
+		if (rp->has_peer && (l = listing_find(&there, it->image))) {
+			it->peer.known = true;
+			it->peer.primary = l->primary;
+			snprintf(it->peer.id, sizeof(it->peer.id), "%s", l->id);
+		}
 	}
+	listing_free(&here);
+	listing_free(&there);
 	return 0;
 }
 
 int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *items, size_t n)
 {
-	struct run run = { ctx, op, items };
-	int r = open_pools(ctx, items, n);
+	struct run run;
+	size_t i;
+	int r;
 
-	if (r < 0)
-		return r;
+	memset(&run, 0, sizeof(run));
+	run.ctx = ctx;
+	run.op = op;
+	run.items = items;
+	run.nitems = n;
+	for (i = 0; i < n; i++) {
+		if (run_pool(&run, items[i].pool))
+			continue;
+		r = prepare_pool(&run, items[i].pool);
+		if (r < 0)
+			return r;
+	}
 	return batch_run(n, ctx->concurrency, run_one, &run);
 }
 
-/* Pool listing. */
+/* Pool listing, for --pool. */
 
 int mirror_pool_images(struct ceph *c, const char *pool, struct mirror_item **ret_items,
 		       size_t *ret_n, char ***ret_plain, size_t *ret_nplain)
 {
-	rbd_image_spec_t *specs = NULL;
-	size_t nspecs = 64, i, n = 0, nplain = 0;
-	struct mirror_item *items = NULL;
-	char **plain = NULL;
+	struct mirror_item *items;
+	struct listing l;
 	rados_ioctx_t io;
-	bool *enabled = NULL;
+	size_t i;
 	int r;
 
 	r = ceph_pool(c, pool, &io);
+	if (r == 0)
+		r = listing_load(io, &l);
 	if (r < 0)
 		return r;
-	for (;;) {
-		specs = calloc(nspecs, sizeof(*specs));
-		if (!specs)
+	items = calloc(l.n + 1, sizeof(*items));
+	if (!items) {
+		listing_free(&l);
+		return -ENOMEM;
+	}
+	for (i = 0; i < l.n; i++) {
+		items[i].pool = strdup(pool);
+		items[i].image = l.v[i].name;
+		l.v[i].name = NULL;
+		if (!items[i].pool) {
+			mirror_items_free(items, l.n);
+			listing_free(&l);
 			return -ENOMEM;
-		r = rbd_list2(io, specs, &nspecs);
-		if (r != -ERANGE)
-			break;
-		free(specs);	/* nspecs now holds what is needed */
-	}
-	if (r < 0)
-		goto out;
-	enabled = calloc(nspecs + 1, sizeof(*enabled));
-	items = calloc(nspecs + 1, sizeof(*items));
-	plain = calloc(nspecs + 1, sizeof(*plain));
-	if (!enabled || !items || !plain) {
-		r = -ENOMEM;
-		goto out;
-	}
-	/* which image ids have mirroring enabled, in pages */
-	{
-		char start[128] = "";
-		for (;;) {
-			char *ids[256];
-			rbd_mirror_image_mode_t modes[256];
-			rbd_mirror_image_info_t infos[256];
-			size_t got = 0, k, j;
-
-			r = rbd_mirror_image_info_list(io, NULL, start, 256, ids, modes, infos, &got);
-			if (r < 0)
-				goto out;
-			for (k = 0; k < got; k++)
-				for (j = 0; j < nspecs; j++)
-					if (!strcmp(specs[j].id, ids[k]) &&
-					    infos[k].state == RBD_MIRROR_IMAGE_ENABLED)
-						enabled[j] = true;
-			if (got)
-				snprintf(start, sizeof(start), "%s", ids[got - 1]);
-			rbd_mirror_image_info_list_cleanup(ids, infos, got);
-			if (got < 256)
-				break;
 		}
 	}
-	for (i = 0; i < nspecs; i++) {
-		if (enabled[i]) {
-			items[n].pool = strdup(pool);
-			items[n].image = strdup(specs[i].name);
-			if (!items[n].pool || !items[n++].image) {
-				r = -ENOMEM;
-				goto out;
-			}
-		} else if (ret_plain) {
-			plain[nplain] = strdup(specs[i].name);
-			if (!plain[nplain++]) {
-				r = -ENOMEM;
-				goto out;
-			}
-		}
-	}
-	r = 0;
 	*ret_items = items;
-	*ret_n = n;
-	items = NULL;
+	*ret_n = l.n;
 	if (ret_plain) {
-		*ret_plain = plain;
-		*ret_nplain = nplain;
-		plain = NULL;
+		*ret_plain = l.plain;
+		*ret_nplain = l.nplain;
+		l.plain = NULL;
+		l.nplain = 0;
 	}
-out:
-	if (plain)
-		for (i = 0; i < nplain; i++)
-			free(plain[i]);
-	free(plain);
-	mirror_items_free(items, n);
-	free(enabled);
-	if (specs && r != -ERANGE)
-		rbd_image_spec_list_cleanup(specs, nspecs);
-	free(specs);
-	return r;
+	listing_free(&l);
+	return 0;
 }

@@ -15,6 +15,7 @@
 #include <rbd/librbd.h>
 
 #include "ceph.h"
+#include "peer.h"
 
 enum mirror_outcome {
 	MIRROR_DONE,		/* promoted, demoted, resync requested */
@@ -33,6 +34,12 @@ struct mirror_item {
 	double seconds;
 	uint64_t size;		/* resync: image size, bytes */
 	uint64_t used;		/* resync: allocated bytes (upper bound of the copy) */
+	/* Learnt from the pool listings before the run (or from the image). */
+	bool listed;		/* mirror-enabled here: primary and journal hold */
+	bool primary;
+	bool journal;
+	char id[64];		/* the image id, when listed */
+	struct peer_image peer;	/* the peer's copy */
 };
 
 struct mirror_ctx {

@@ -96,59 +96,92 @@ enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer, const stru
 /* Journal mode. */
 
 struct journal_scan {
-	const char *client_key;
 	struct rbdj_tag last_tag;
 	bool have_tag;
 	struct rbdj_client client;
 	bool have_client;
 };
 
-static int scan_tag(void *arg, const char *key, const char *val, size_t len)
+static int scan_tags(rados_omap_iter_t iter, struct journal_scan *s, char *last_key, size_t len)
 {
-	struct journal_scan *s = arg;
-	struct rbdj_tag tag;
-	int r = rbdj_decode_tag(val, len, &tag);
+	char *key, *val;
+	size_t klen, vlen;
+	int r;
 
-	if (r < 0)
-		return r;
-	if (!s->have_tag || tag.tid > s->last_tag.tid)
-		s->last_tag = tag;
-	s->have_tag = true;
+	while (rados_omap_get_next2(iter, &key, &val, &klen, &vlen) == 0 && key) {
+		struct rbdj_tag tag;
+
+		r = rbdj_decode_tag(val, vlen, &tag);
+		if (r < 0)
+			return r;
+		if (!s->have_tag || tag.tid > s->last_tag.tid)
+			s->last_tag = tag;
+		s->have_tag = true;
+		snprintf(last_key, len, "%s", key);
+	}
 	return 0;
 }
 
-static int scan_client(void *arg, const char *key, const char *val, size_t len)
+/* The peer's journal header, journal.<peer_id>: its tags and our rbd-mirror's
+ * registration, in one read (more only when there are over 256 tags). */
+static int read_journal(rados_ioctx_t peer_io, const char *peer_id, const char *our_uuid,
+			const struct timespec *deadline, struct journal_scan *s)
 {
-	struct journal_scan *s = arg;
+	char oid[160], key[96], start[64] = "";
+	const char *keys[1] = { key };
+	size_t key_lens[1];
+	unsigned char more = 1;
+	bool first = true;
+	int r = 0;
 
-	if (strcmp(key, s->client_key))
-		return 0;	/* a client whose id starts with ours */
-	s->have_client = true;
-	return rbdj_decode_client(val, len, &s->client);
+	snprintf(oid, sizeof(oid), "journal.%s", peer_id);
+	snprintf(key, sizeof(key), "client_%s", our_uuid);
+	key_lens[0] = strlen(key);
+	while (more && r == 0) {
+		rados_read_op_t op = rados_create_read_op();
+		rados_omap_iter_t tags, clients = NULL;
+		int prval_tags = 0, prval_clients = 0;
+
+		if (!op)
+			return -ENOMEM;
+		rados_read_op_omap_get_vals2(op, start, "tag_", 256, &tags, &more, &prval_tags);
+		if (first)
+			rados_read_op_omap_get_vals_by_keys2(op, keys, 1, key_lens, &clients, &prval_clients);
+		r = rados_read_op_operate(op, peer_io, oid, 0);
+		if (r == 0)
+			r = prval_tags ? prval_tags : prval_clients;
+		if (r == 0)
+			r = scan_tags(tags, s, start, sizeof(start));
+		if (r == 0 && clients) {
+			char *k, *v;
+			size_t kl, vl;
+
+			if (rados_omap_get_next2(clients, &k, &v, &kl, &vl) == 0 && k) {
+				s->have_client = true;
+				r = rbdj_decode_client(v, vl, &s->client);
+			}
+		}
+		if (r == 0 || tags)
+			rados_omap_get_end(tags);
+		if (clients)
+			rados_omap_get_end(clients);
+		rados_release_read_op(op);
+		first = false;
+		if (r == 0 && more && deadline_left(deadline) <= 0)
+			r = -ETIMEDOUT;
+	}
+	return r;
 }
 
-static int check_journal(rados_ioctx_t local_io, rados_ioctx_t peer_io, rbd_image_t peer_image,
+static int check_journal(rados_ioctx_t peer_io, const char *peer_id, const char *our_uuid,
 			 const struct timespec *deadline, enum peer_verdict *ret,
 			 char *why, size_t why_len)
 {
-	char id[128], oid[160], uuid[64], key[96];
-	size_t uuid_len = sizeof(uuid);
 	struct journal_scan s;
 	int r;
 
 	memset(&s, 0, sizeof(s));
-	r = rbd_get_id(peer_image, id, sizeof(id));
-	if (r < 0)
-		return r;
-	r = rbd_mirror_uuid_get(local_io, uuid, &uuid_len);
-	if (r < 0)
-		return r;
-	snprintf(oid, sizeof(oid), "journal.%s", id);
-	snprintf(key, sizeof(key), "client_%s", uuid);
-	s.client_key = key;
-	r = ceph_omap_each(peer_io, oid, "tag_", deadline, scan_tag, &s);
-	if (r == 0)
-		r = ceph_omap_each(peer_io, oid, key, deadline, scan_client, &s);
+	r = read_journal(peer_io, peer_id, our_uuid, deadline, &s);
 	if (r < 0)
 		return r;
 	*ret = peer_journal_verdict(s.have_tag ? &s.last_tag : NULL,
@@ -202,12 +235,10 @@ static int find_mirror_snap(rbd_image_t image, uint64_t want_primary_id, struct 
 	return r;
 }
 
-static int check_snapshot(rados_ioctx_t peer_io, rbd_image_t local_image, rbd_image_t peer_image,
+static int check_snapshot(const char *peer_uuid, rbd_image_t local_image, rbd_image_t peer_image,
 			  enum peer_verdict *ret, char *why, size_t why_len)
 {
 	struct peer_snap psnap, lsnap;
-	char uuid[64];
-	size_t uuid_len = sizeof(uuid);
 	bool have_local;
 	int r;
 
@@ -218,28 +249,35 @@ static int check_snapshot(rados_ioctx_t peer_io, rbd_image_t local_image, rbd_im
 	}
 	if (r < 0)
 		return r;
-	r = rbd_mirror_uuid_get(peer_io, uuid, &uuid_len);
-	if (r < 0)
-		return r;
 	r = find_mirror_snap(local_image, psnap.id, &lsnap);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	have_local = r == 0;
-	*ret = peer_snapshot_verdict(&psnap, have_local ? &lsnap : NULL, uuid, why, why_len);
+	*ret = peer_snapshot_verdict(&psnap, have_local ? &lsnap : NULL, peer_uuid, why, why_len);
 	return 0;
 }
 
-int peer_check_promote(rados_ioctx_t local_io, rbd_image_t local_image,
-		       rados_ioctx_t peer_io, const char *name,
-		       rbd_mirror_image_mode_t mode, const struct timespec *deadline,
-		       enum peer_verdict *ret_verdict, char *why, size_t why_len)
+int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, const char *name,
+		       const struct peer_image *listed, rbd_mirror_image_mode_t mode,
+		       const struct timespec *deadline, enum peer_verdict *ret_verdict,
+		       char *why, size_t why_len)
 {
 	rbd_mirror_image_info_t info;
 	rbd_image_t peer_image;
-	bool primary = false;
+	char id[64];
 	int r, rc;
 
-	r = ceph_image_open(peer_io, name, true, deadline, &peer_image);
+	/* the pool listings already told the role and id of the peer's copy */
+	if (listed && listed->known && listed->primary) {
+		snprintf(why, why_len, "the image is primary on the peer");
+		*ret_verdict = PEER_PRIMARY;
+		return 0;
+	}
+	if (listed && listed->known && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
+		return check_journal(site->io, listed->id, site->local_uuid, deadline,
+				     ret_verdict, why, why_len);
+
+	r = ceph_image_open(site->io, name, true, deadline, &peer_image);
 	if (r == -ENOENT) {
 		snprintf(why, why_len, "the peer has no copy of the image");
 		*ret_verdict = PEER_SAFE;
@@ -249,17 +287,23 @@ int peer_check_promote(rados_ioctx_t local_io, rbd_image_t local_image,
 		return r;
 	r = ceph_mirror_get_info(peer_image, deadline, &info);
 	if (r == 0) {
-		primary = info.primary;
+		if (info.primary) {
+			snprintf(why, why_len, "the image is primary on the peer");
+			*ret_verdict = PEER_PRIMARY;
+		}
+		r = info.primary ? 1 : 0;
 		rbd_mirror_image_get_info_cleanup(&info);
 	}
-	if (r == 0 && primary) {
-		snprintf(why, why_len, "the image is primary on the peer");
-		*ret_verdict = PEER_PRIMARY;
-	} else if (r == 0 && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL) {
-		r = check_journal(local_io, peer_io, peer_image, deadline, ret_verdict, why, why_len);
+	if (r == 0 && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL) {
+		r = rbd_get_id(peer_image, id, sizeof(id));
+		if (r == 0)
+			r = check_journal(site->io, id, site->local_uuid, deadline,
+					  ret_verdict, why, why_len);
 	} else if (r == 0) {
-		r = check_snapshot(peer_io, local_image, peer_image, ret_verdict, why, why_len);
+		r = check_snapshot(site->peer_uuid, local_image, peer_image, ret_verdict, why, why_len);
 	}
+	if (r == 1)
+		r = 0;
 	if (r != -ETIMEDOUT) {
 		rc = ceph_image_close(peer_image, deadline);
 		if (r == 0)

@@ -29,12 +29,27 @@ enum peer_verdict {
 	PEER_PRIMARY,	/* the peer's copy is primary: demote it there first */
 };
 
-/* local_io/peer_io: the image's pool on each side. why: a reason for the
- * verdict, for the user. Returns 0 or -errno (the peer could not be read). */
-int peer_check_promote(rados_ioctx_t local_io, rbd_image_t local_image,
-		       rados_ioctx_t peer_io, const char *name,
-		       rbd_mirror_image_mode_t mode, const struct timespec *deadline,
-		       enum peer_verdict *ret_verdict, char *why, size_t why_len);
+/* One pool as seen across the two sites. */
+struct peer_site {
+	rados_ioctx_t io;	/* the pool on the peer */
+	char local_uuid[64];	/* mirror uuids: ours names our rbd-mirror's */
+	char peer_uuid[64];	/* registration in the peer's journals */
+};
+
+/* What the peer pool's listing said of one image. */
+struct peer_image {
+	bool known;		/* listed as mirror-enabled: the fields below hold */
+	bool primary;
+	char id[64];
+};
+
+/* Fills the verdict and a reason for the user. listed may be NULL; then
+ * the peer's copy is opened to learn its role. Returns 0 or -errno (the
+ * peer could not be read). */
+int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, const char *name,
+		       const struct peer_image *listed, rbd_mirror_image_mode_t mode,
+		       const struct timespec *deadline, enum peer_verdict *ret_verdict,
+		       char *why, size_t why_len);
 
 /* The decisions alone, from what was read (NULL: nothing there). */
 struct rbdj_tag;

@@ -262,6 +262,7 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	code = EXIT_UNAVAILABLE;
 	if (cmd_connect(ctx, !no_peer, &local, &peer, &mctx.peer_error) < 0)
 		goto out;
+	log_debug("connected (%.3f s)", -deadline_left(&start));
 	if (pool) {
 		r = mirror_pool_images(local, pool, &items, &n, NULL, NULL);
 		if (r == -ENOENT)
@@ -284,7 +285,9 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	mctx.arg = &rep;
 	if (peer == NULL && mctx.peer_name && op == MIRROR_OP_PROMOTE)
 		printf("peer site %s unreachable: %s\n", mctx.peer_name, cmd_connect_hint(mctx.peer_error));
+	log_debug("%zu images to do (%.3f s)", n, -deadline_left(&start));
 	r = mirror_run(&mctx, op, items, n);
+	log_debug("ran (%.3f s)", -deadline_left(&start));
 	if (r < 0) {
 		log_error(r, "cannot run");
 		goto out;
@@ -309,5 +312,6 @@ out:
 	mirror_items_free(items, n);
 	ceph_close(peer);
 	ceph_close(local);
+	log_debug("disconnected (%.3f s)", -deadline_left(&start));
 	return code;
 }

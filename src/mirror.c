@@ -117,8 +117,6 @@ static void progress(struct mirror_ctx *ctx, const struct mirror_item *it, const
 struct listed {
 	char *name;
 	char *id;
-	bool primary;
-	bool journal;
 };
 
 struct listing {
@@ -170,17 +168,19 @@ static int listing_load(rados_ioctx_t io, struct listing *l)
 	l->plain = calloc(nspecs + 1, sizeof(*l->plain));
 	if (!enabled || !l->v || !l->plain)
 		r = -ENOMEM;
+	/* which images have mirroring enabled: the status list is one cls
+	 * call per page and opens nothing (rbd_mirror_image_info_list opens
+	 * every image to learn its role, slower than the work itself) */
 	while (r >= 0) {
 		char *ids[256];
-		rbd_mirror_image_mode_t modes[256];
-		rbd_mirror_image_info_t infos[256];
+		rbd_mirror_image_global_status_t st[256];
 		size_t got = 0, k, j;
 
-		r = rbd_mirror_image_info_list(io, NULL, start, 256, ids, modes, infos, &got);
+		r = rbd_mirror_image_global_status_list(io, start, 256, ids, st, &got);
 		if (r < 0)
 			break;
 		for (k = 0; k < got && r >= 0; k++) {
-			if (infos[k].state != RBD_MIRROR_IMAGE_ENABLED)
+			if (st[k].info.state != RBD_MIRROR_IMAGE_ENABLED)
 				continue;
 			for (j = 0; j < nspecs && strcmp(specs[j].id, ids[k]); j++)
 				;
@@ -189,15 +189,13 @@ static int listing_load(rados_ioctx_t io, struct listing *l)
 			enabled[j] = true;
 			l->v[l->n].name = strdup(specs[j].name);
 			l->v[l->n].id = strdup(specs[j].id);
-			l->v[l->n].primary = infos[k].primary;
-			l->v[l->n].journal = modes[k] == RBD_MIRROR_IMAGE_MODE_JOURNAL;
 			if (!l->v[l->n].name || !l->v[l->n].id)
 				r = -ENOMEM;
 			l->n++;
 		}
 		if (got)
 			snprintf(start, sizeof(start), "%s", ids[got - 1]);
-		rbd_mirror_image_info_list_cleanup(ids, infos, got);
+		rbd_mirror_image_global_status_list_cleanup(ids, st, got);
 		if (got < 256)
 			break;
 	}
@@ -263,7 +261,6 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 	char why[256] = "the demotion on the peer has not arrived";
 	rbd_mirror_image_mode_t mode = journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
 						 RBD_MIRROR_IMAGE_MODE_SNAPSHOT;
-	bool first = true;
 	int r;
 
 	for (;;) {
@@ -272,8 +269,7 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 		double left;
 
 		if (rp->has_peer) {
-			/* the listing is from before the run: after a wait, look again */
-			r = peer_check_promote(&rp->site, image, it->image, first ? &it->peer : NULL,
+			r = peer_check_promote(&rp->site, image, it->image, &it->peer,
 					       mode, &dl, &verdict, why, sizeof(why));
 			if (r < 0) {
 				item_set(it, MIRROR_REFUSED, r, "cannot check the image on %s (%s): "
@@ -286,7 +282,6 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				return -EBUSY;
 			}
 		}
-		first = false;
 		if (verdict == PEER_SAFE) {
 			r = ceph_mirror_promote(image, false, &dl);
 			if (r == 0) {
@@ -328,7 +323,9 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
 		       rbd_image_t image)
 {
+	enum peer_verdict verdict;
 	struct timespec dl;
+	char why[256];
 	int r;
 
 	if (it->primary) {
@@ -341,7 +338,11 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 	}
 	/* Forcing is for a lost peer. If the peer answers and holds the primary
 	 * copy, forcing would make two primaries: refuse. */
-	if (rp->has_peer && it->peer.known && it->peer.primary) {
+	dl = deadline_after(ctx->image_timeout);
+	if (rp->has_peer && peer_check_promote(&rp->site, image, it->image, &it->peer,
+					       it->journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
+					       RBD_MIRROR_IMAGE_MODE_SNAPSHOT, &dl, &verdict,
+					       why, sizeof(why)) == 0 && verdict == PEER_PRIMARY) {
 		item_set(it, MIRROR_REFUSED, -EBUSY, "primary on %s, which is reachable: demote it "
 			 "there instead of forcing", ctx->peer_name);
 		return;
@@ -428,9 +429,9 @@ static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_
 		item_set(it, MIRROR_DONE, 0, "resync requested: copies up to %s from the peer", used);
 }
 
-/* One image: open, learn its role when the listing did not, act, close. */
+/* One image: open, learn its role, act, close. */
 
-/* Mode and role from the image itself, when the pool listing did not have it. */
+/* Mode and role, from the open image. */
 static int learn_role(struct mirror_item *it, rbd_image_t image, const struct timespec *dl)
 {
 	rbd_mirror_image_info_t info;
@@ -456,7 +457,6 @@ static int learn_role(struct mirror_item *it, rbd_image_t image, const struct ti
 		return r;
 	}
 	it->journal = mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
-	it->listed = true;
 	return 0;
 }
 
@@ -474,15 +474,9 @@ static void run_one(void *arg, size_t i)
 		item_set(it, MIRROR_FAILED, -ENOENT, "no such pool '%s'", it->pool);
 		goto out;
 	}
-	/* already as wanted, by the listing: nothing to open (a rerun is cheap) */
-	if (it->listed && ((run->op == MIRROR_OP_PROMOTE && it->primary) ||
-			   (run->op == MIRROR_OP_DEMOTE && !it->primary))) {
-		item_set(it, MIRROR_NOOP, 0, it->primary ? "already primary" : "already non-primary");
-		goto out;
-	}
 	/* by id when listed: saves the name lookup */
-	r = it->listed ? ceph_image_open_by_id(rp->io, it->id, &dl, &image) :
-			 ceph_image_open(rp->io, it->image, false, &dl, &image);
+	r = it->id[0] ? ceph_image_open_by_id(rp->io, it->id, &dl, &image) :
+			ceph_image_open(rp->io, it->image, false, &dl, &image);
 	if (r < 0) {
 		if (r == -ENOENT)
 			item_set(it, MIRROR_FAILED, r, "no such image");
@@ -490,23 +484,13 @@ static void run_one(void *arg, size_t i)
 			item_fail(it, r, "open");
 		goto out;
 	}
-	if (it->listed || learn_role(it, image, &dl) == 0) {
+	if (learn_role(it, image, &dl) == 0) {
 		if (run->op == MIRROR_OP_PROMOTE)
 			do_promote(ctx, rp, it, image);
 		else if (run->op == MIRROR_OP_DEMOTE)
 			do_demote(ctx, it, image);
 		else
 			do_resync(ctx, it, image);
-		/* the role was listed before the run: if the call was refused
-		 * because someone else changed it meanwhile, say so */
-		if (it->outcome == MIRROR_FAILED && it->error == -EINVAL) {
-			bool was = it->primary;
-
-			dl = deadline_after(ctx->image_timeout);
-			if (learn_role(it, image, &dl) == 0 && it->primary != was)
-				item_set(it, MIRROR_NOOP, 0, it->primary ? "already primary" :
-					 "already non-primary");
-		}
 	}
 	if (it->outcome == MIRROR_TIMEDOUT) {
 		describe_left_state(rp->io, it);	/* the handle stays with the stuck call */
@@ -559,15 +543,10 @@ static int prepare_pool(struct run *run, const char *pool)
 
 		if (strcmp(it->pool, pool))
 			continue;
-		if ((l = listing_find(&here, it->image))) {
-			it->listed = true;
-			it->primary = l->primary;
-			it->journal = l->journal;
+		if ((l = listing_find(&here, it->image)))
 			snprintf(it->id, sizeof(it->id), "%s", l->id);
-		}
 		if (rp->has_peer && (l = listing_find(&there, it->image))) {
 			it->peer.known = true;
-			it->peer.primary = l->primary;
 			snprintf(it->peer.id, sizeof(it->peer.id), "%s", l->id);
 		}
 	}

@@ -34,11 +34,10 @@ struct mirror_item {
 	double seconds;
 	uint64_t size;		/* resync: image size, bytes */
 	uint64_t used;		/* resync: allocated bytes (upper bound of the copy) */
-	/* Learnt from the pool listings before the run (or from the image). */
-	bool listed;		/* mirror-enabled here: primary and journal hold */
+	/* Learnt from the image, and from the pool listings before the run. */
 	bool primary;
 	bool journal;
-	char id[64];		/* the image id, when listed */
+	char id[64];		/* the image id, when listed as mirror-enabled */
 	struct peer_image peer;	/* the peer's copy */
 };
 

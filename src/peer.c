@@ -267,12 +267,6 @@ int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, co
 	char id[64];
 	int r, rc;
 
-	/* the pool listings already told the role and id of the peer's copy */
-	if (listed && listed->known && listed->primary) {
-		snprintf(why, why_len, "the image is primary on the peer");
-		*ret_verdict = PEER_PRIMARY;
-		return 0;
-	}
 	if (listed && listed->known && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
 		return check_journal(site->io, listed->id, site->local_uuid, deadline,
 				     ret_verdict, why, why_len);

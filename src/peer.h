@@ -38,13 +38,14 @@ struct peer_site {
 
 /* What the peer pool's listing said of one image. */
 struct peer_image {
-	bool known;		/* listed as mirror-enabled: the fields below hold */
-	bool primary;
+	bool known;		/* listed as mirror-enabled: id holds */
 	char id[64];
 };
 
-/* Fills the verdict and a reason for the user. listed may be NULL; then
- * the peer's copy is opened to learn its role. Returns 0 or -errno (the
+/* Fills the verdict and a reason for the user. With listed known, a
+ * journal-mode image costs one read of the peer's journal header (its
+ * last tag also says whether the peer is primary); otherwise, and in
+ * snapshot mode, the peer's copy is opened. Returns 0 or -errno (the
  * peer could not be read). */
 int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, const char *name,
 		       const struct peer_image *listed, rbd_mirror_image_mode_t mode,

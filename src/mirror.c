@@ -522,6 +522,7 @@ static int prepare_pool(struct run *run, const char *pool)
 	memset(rp, 0, sizeof(*rp));
 	rp->name = pool;
 	r = ceph_pool(ctx->local, pool, &rp->io);
+	rp->site.local_io = rp->io;
 	if (r == -ENOENT)
 		return 0;	/* each of its items reports it */
 	if (r < 0)

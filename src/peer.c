@@ -37,7 +37,7 @@ int peer_is_primary(rados_ioctx_t peer_io, const char *name,
 /* The decisions, apart from the I/O that feeds them (unit-tested). */
 
 enum peer_verdict peer_journal_verdict(const struct rbdj_tag *last, const struct rbdj_client *ours,
-				       char *why, size_t why_len)
+				       bool replayed_demotion, char *why, size_t why_len)
 {
 	if (!last) {
 		snprintf(why, why_len, "the peer's journal has no epoch yet");
@@ -52,15 +52,22 @@ enum peer_verdict peer_journal_verdict(const struct rbdj_tag *last, const struct
 		snprintf(why, why_len, "the peer's last epoch was replicated to it");
 		return PEER_SAFE;
 	}
-	/* the peer was primary, then demoted: have we replayed up to that? */
-	if (!ours || !ours->has_position) {
+	/* The peer was primary, then demoted. Two things must hold: our own
+	 * journal holds a demotion replayed from the peer (our rbd-mirror
+	 * applied a peer epoch to the end), and our rbd-mirror's commit
+	 * position in the peer's journal has reached the peer's latest
+	 * demotion. The position alone is not enough: a replayer that
+	 * registers late starts at the end of the peer's journal, past
+	 * entries it never applied (seen here in the quick flip). */
+	if (!replayed_demotion) {
 		snprintf(why, why_len, "the peer was primary and demoted (tag %" PRIu64
-			 ") but this site has not replayed it", last->tid);
+			 ") but this site has not replayed that epoch", last->tid);
 		return PEER_WAIT;
 	}
-	if (ours->tag_tid < last->tid) {
+	if (!ours || !ours->has_position || ours->tag_tid < last->tid) {
 		snprintf(why, why_len, "the peer's demotion (tag %" PRIu64 ") is not replayed here yet "
-			 "(replayed up to tag %" PRIu64 ")", last->tid, ours->tag_tid);
+			 "(replayed up to tag %" PRIu64 ")", last->tid,
+			 ours && ours->has_position ? ours->tag_tid : 0);
 		return PEER_WAIT;
 	}
 	snprintf(why, why_len, "the peer's demotion (tag %" PRIu64 ") is replayed here", last->tid);
@@ -96,6 +103,8 @@ enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer, const stru
 /* Journal mode. */
 
 struct journal_scan {
+	const char *peer_uuid;		/* reading our journal: look for ... */
+	bool replayed_demotion;		/* ... a demotion replayed from the peer */
 	struct rbdj_tag last_tag;
 	bool have_tag;
 	struct rbdj_client client;
@@ -117,6 +126,9 @@ static int scan_tags(rados_omap_iter_t iter, struct journal_scan *s, char *last_
 		if (!s->have_tag || tag.tid > s->last_tag.tid)
 			s->last_tag = tag;
 		s->have_tag = true;
+		if (s->peer_uuid && !strcmp(tag.mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) &&
+		    !strcmp(tag.predecessor_uuid, s->peer_uuid))
+			s->replayed_demotion = true;
 		snprintf(last_key, len, "%s", key);
 	}
 	return 0;
@@ -135,7 +147,7 @@ static int read_journal(rados_ioctx_t peer_io, const char *peer_id, const char *
 	int r = 0;
 
 	snprintf(oid, sizeof(oid), "journal.%s", peer_id);
-	snprintf(key, sizeof(key), "client_%s", our_uuid);
+	snprintf(key, sizeof(key), "client_%s", our_uuid ? our_uuid : "");
 	key_lens[0] = strlen(key);
 	while (more && r == 0) {
 		rados_read_op_t op = rados_create_read_op();
@@ -145,7 +157,7 @@ static int read_journal(rados_ioctx_t peer_io, const char *peer_id, const char *
 		if (!op)
 			return -ENOMEM;
 		rados_read_op_omap_get_vals2(op, start, "tag_", 256, &tags, &more, &prval_tags);
-		if (first)
+		if (first && our_uuid)
 			rados_read_op_omap_get_vals_by_keys2(op, keys, 1, key_lens, &clients, &prval_clients);
 		r = rados_read_op_operate(op, peer_io, oid, 0);
 		if (r == 0)
@@ -173,19 +185,27 @@ static int read_journal(rados_ioctx_t peer_io, const char *peer_id, const char *
 	return r;
 }
 
-static int check_journal(rados_ioctx_t peer_io, const char *peer_id, const char *our_uuid,
+static int check_journal(const struct peer_site *site, rbd_image_t local_image, const char *peer_id,
 			 const struct timespec *deadline, enum peer_verdict *ret,
 			 char *why, size_t why_len)
 {
-	struct journal_scan s;
+	struct journal_scan s, ours;
+	char id[64];
 	int r;
 
 	memset(&s, 0, sizeof(s));
-	r = read_journal(peer_io, peer_id, our_uuid, deadline, &s);
+	memset(&ours, 0, sizeof(ours));
+	ours.peer_uuid = site->peer_uuid;
+	r = read_journal(site->io, peer_id, site->local_uuid, deadline, &s);
+	if (r == 0)
+		r = rbd_get_id(local_image, id, sizeof(id));
+	if (r == 0)
+		r = read_journal(site->local_io, id, NULL, deadline, &ours);
 	if (r < 0)
 		return r;
 	*ret = peer_journal_verdict(s.have_tag ? &s.last_tag : NULL,
-				    s.have_client ? &s.client : NULL, why, why_len);
+				    s.have_client ? &s.client : NULL, ours.replayed_demotion,
+				    why, why_len);
 	return 0;
 }
 
@@ -268,7 +288,7 @@ int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, co
 	int r, rc;
 
 	if (listed && listed->known && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
-		return check_journal(site->io, listed->id, site->local_uuid, deadline,
+		return check_journal(site, local_image, listed->id, deadline,
 				     ret_verdict, why, why_len);
 
 	r = ceph_image_open(site->io, name, true, deadline, &peer_image);
@@ -291,7 +311,7 @@ int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, co
 	if (r == 0 && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL) {
 		r = rbd_get_id(peer_image, id, sizeof(id));
 		if (r == 0)
-			r = check_journal(site->io, id, site->local_uuid, deadline,
+			r = check_journal(site, local_image, id, deadline,
 					  ret_verdict, why, why_len);
 	} else if (r == 0) {
 		r = check_snapshot(site->peer_uuid, local_image, peer_image, ret_verdict, why, why_len);

@@ -7,8 +7,9 @@
  *  - that it is not primary, and
  *  - when its last epoch was its own (it was primary, then demoted), that
  *    the local copy has replayed up to that demotion:
- *      journal mode:  our rbd-mirror's commit position in the peer's journal
- *                     reaches the peer's demotion tag;
+ *      journal mode:  our journal holds a demotion replayed from the peer,
+ *                     and our rbd-mirror's commit position in the peer's
+ *                     journal reaches the peer's latest demotion tag;
  *      snapshot mode: one of our mirror snapshots is a complete copy of the
  *                     peer's demotion snapshot (any epoch of ours came after).
  */
@@ -32,6 +33,7 @@ enum peer_verdict {
 /* One pool as seen across the two sites. */
 struct peer_site {
 	rados_ioctx_t io;	/* the pool on the peer */
+	rados_ioctx_t local_io;	/* the pool here */
 	char local_uuid[64];	/* mirror uuids: ours names our rbd-mirror's */
 	char peer_uuid[64];	/* registration in the peer's journals */
 };
@@ -55,8 +57,10 @@ int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, co
 /* The decisions alone, from what was read (NULL: nothing there). */
 struct rbdj_tag;
 struct rbdj_client;
+/* replayed_demotion: our journal holds a demotion tag replayed from the peer. */
 enum peer_verdict peer_journal_verdict(const struct rbdj_tag *peer_last_tag,
-				       const struct rbdj_client *our_client, char *why, size_t why_len);
+				       const struct rbdj_client *our_client, bool replayed_demotion,
+				       char *why, size_t why_len);
 
 struct peer_snap {
 	uint64_t id;

@@ -5,7 +5,7 @@
 # demote + resync on site-a bring it back as non-primary with site-b's data.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-J1=$(img j1) J2=$(img j2) S=$(img s)
+J1=$(img j1) J2=$(img j2) S=$(img s) S2=$(img s2)
 
 test_cleanup() {
 	"$LAB" start site-a >/dev/null 2>&1 || true
@@ -13,7 +13,11 @@ test_cleanup() {
 
 test_expect_success 'setup: two journal images and a snapshot image with data, replicated' '
 	mk_image a journal "$J1" && mk_image a journal "$J2" && mk_image a snapshot "$S" &&
+	mk_image a snapshot "$S2" &&
 	write_data a "$J1" 4 && write_data a "$J2" 2 && write_data a "$S" 2 && snapshot_now a "$S" &&
+	write_data a "$S2" 2 && snapshot_now a "$S2" &&
+	wait_until 120 "$S2 replaying" is_replaying b "$S2" &&
+	wait_until 120 "$S2 in sync" same_data "$S2" && md5_of a "$S2" >md5.s2 &&
 	wait_until 120 "$J1 replaying" is_replaying b "$J1" &&
 	wait_until 120 "$J2 replaying" is_replaying b "$J2" &&
 	wait_until 120 "$S replaying" is_replaying b "$S" &&
@@ -52,6 +56,24 @@ test_expect_success 'a rerun of the forced promote is a no-op for the images alr
 	test_exit_code_in "0 1" timeout 300 "$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 20 "$J1" "$J2" >out &&
 	grep -q "^$POOL/$J1: already primary" out &&
 	grep -q "^$POOL/$J2: already primary" out
+'
+
+test_expect_success 'a forced promote that outlives --timeout is reported as timed out, with the state left' '
+	test_exit_code_in "0 1" "$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 1 "$S2" >out &&
+	cat out &&
+	if grep -q "^$POOL/$S2: timed out" out; then
+		grep -q "timed out; state left: \(primary\|non-primary\|unknown\)" out &&
+		grep -q "0 promoted, 0 unchanged, 0 refused, 0 failed, 1 timed out" out
+	else
+		grep -q "^$POOL/$S2: promoted (forced)" out
+	fi
+'
+
+test_expect_success 'a rerun finishes what the timed-out promote left, with the data intact' '
+	"$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 120 "$S2" >out &&
+	grep -q "^$POOL/$S2: \(promoted (forced)\|already primary\)" out &&
+	is_primary b "$S2" &&
+	test "$(md5_of b "$S2")" = "$(cat md5.s2)"
 '
 
 test_expect_success 'when site-a comes back, status on site-b shows the split-brain' '

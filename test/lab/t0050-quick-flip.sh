@@ -46,9 +46,9 @@ test_expect_success 'an immediate promote on site-a never takes over without sit
 '
 
 test_expect_success 'no split-brain on either side, and site-b data is intact wherever it is primary' '
-	if ! is_primary a "$J" || ! is_primary a "$S"; then
-		onedr_b promote "$J" "$S" >out
-	fi &&
+	for x in "$J" "$S"; do
+		if ! is_primary a "$x"; then onedr_b promote "$x" >>out || exit 1; fi
+	done &&
 	for x in "$J" "$S"; do
 		if is_primary a "$x"; then p=a; s=b; else p=b; s=a; fi &&
 		is_non_primary $s "$x" &&
@@ -57,6 +57,7 @@ test_expect_success 'no split-brain on either side, and site-b data is intact wh
 		! rbd_on $p mirror image status "$POOL/$x" | grep -q split-brain || exit 1
 	done &&
 	test "$(md5_of b "$J")" = "$(cat md5.j)" && test "$(md5_of b "$S")" = "$(cat md5.s)" &&
+	wait_until 90 "status healthy on site-a" onedr_a status "$J" "$S" &&
 	onedr_a status "$J" "$S" >out && ! grep -q SPLIT-BRAIN out
 '
 

@@ -58,7 +58,11 @@ enum peer_verdict peer_journal_verdict(const struct rbdj_tag *last, const struct
 	 * position in the peer's journal has reached the peer's latest
 	 * demotion. The position alone is not enough: a replayer that
 	 * registers late starts at the end of the peer's journal, past
-	 * entries it never applied (seen here in the quick flip). */
+	 * entries it never applied (seen here in the quick flip).
+	 * Known gap: a demotion replayed from an *earlier* peer epoch
+	 * satisfies the first test, so a late registration after a second
+	 * quick epoch of the peer would still pass. Matching the replayed
+	 * tag to the peer's latest demotion needs the tag chain, not read yet. */
 	if (!replayed_demotion) {
 		snprintf(why, why_len, "the peer was primary and demoted (tag %" PRIu64
 			 ") but this site has not replayed that epoch", last->tid);

@@ -14,13 +14,6 @@
 #include "mirror.h"
 #include "peer.h"
 
-const char *mirror_outcome_name(enum mirror_outcome o)
-{
-	static const char *const names[] = { "done", "noop", "refused", "failed", "timedout" };
-
-	return names[o];
-}
-
 int mirror_item_parse(const char *spec, const char *default_pool, struct mirror_item *item)
 {
 	const char *slash = strchr(spec, '/');
@@ -507,8 +500,9 @@ out:
 }
 
 /* Before the workers start: every pool the items name, opened on both
- * sites and listed, so that each item knows its mode and role here and
- * on the peer, and the mirror uuids are read once. */
+ * sites and listed, so that each item knows its image id here and on the
+ * peer (mode and role come from the open image), and the mirror uuids
+ * are read once. */
 static int prepare_pool(struct run *run, const char *pool)
 {
 	struct mirror_ctx *ctx = run->ctx;

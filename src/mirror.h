@@ -119,6 +119,5 @@ int mirror_status(struct mirror_ctx *ctx, struct mirror_item *items, size_t n,
 		  struct mirror_status *ret_status);
 void mirror_status_free(struct mirror_status *st, size_t n);
 
-const char *mirror_outcome_name(enum mirror_outcome o);
 
 #endif

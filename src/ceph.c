@@ -342,3 +342,27 @@ void ceph_close(struct ceph *c)
 	rados_shutdown(c->rados);
 	free(c);
 }
+
+int ceph_list_images(rados_ioctx_t io, rbd_image_spec_t **ret, size_t *ret_n)
+{
+	rbd_image_spec_t *specs;
+	size_t n = 64;
+	int r;
+
+	for (;;) {
+		specs = calloc(n, sizeof(*specs));
+		if (!specs)
+			return -ENOMEM;
+		r = rbd_list2(io, specs, &n);
+		if (r != -ERANGE)
+			break;
+		free(specs);	/* n now holds what is needed */
+	}
+	if (r < 0) {
+		free(specs);
+		return r;
+	}
+	*ret = specs;
+	*ret_n = n;
+	return 0;
+}

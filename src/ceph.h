@@ -40,6 +40,10 @@ void ceph_close(struct ceph *c);
 /* The I/O context of a pool, opened on first use. -ENOENT: no such pool. */
 int ceph_pool(struct ceph *c, const char *pool, rados_ioctx_t *ret_io);
 
+/* Every image of a pool (rbd_list2): free with rbd_image_spec_list_cleanup()
+ * and free(). */
+int ceph_list_images(rados_ioctx_t io, rbd_image_spec_t **ret, size_t *ret_n);
+
 /* Number of operations abandoned at their deadline in this process. */
 unsigned ceph_abandoned(void);
 

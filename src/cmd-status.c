@@ -57,8 +57,19 @@ static enum health image_health(const struct mirror_status *st, char *why, size_
 			 st->description);
 		return HEALTH_DEGRADED;
 	}
+	if (st->manifest == MANIFEST_PENDING) {
+		snprintf(why, len, "degraded: manifest not on the peer yet");
+		return HEALTH_DEGRADED;
+	}
 	snprintf(why, len, "ok");
 	return HEALTH_OK;
+}
+
+static const char *manifest_text(const struct mirror_status *st)
+{
+	static const char *const names[] = { "-", "present", "synced", "pending" };
+
+	return names[st->manifest];
 }
 
 static void lag_text(const struct mirror_status *st, char *buf, size_t len)
@@ -101,16 +112,17 @@ static void print_table(const struct report *rep, enum health worst)
 	if (rep->peer_name)
 		printf("PEER READ: %s%s\n", rep->peer_error ? "no, " : "yes",
 		       rep->peer_error ? cmd_connect_hint(rep->peer_error) : "");
-	printf("\n%-24s %-8s %-11s %-16s %-16s %-12s %s\n", "IMAGE", "MODE", "ROLE",
-	       "LOCAL", "PEER", "LAG", "HEALTH");
+	printf("\n%-24s %-8s %-11s %-16s %-16s %-12s %-8s %s\n", "IMAGE", "MODE", "ROLE",
+	       "LOCAL", "PEER", "LAG", "MANIFEST", "HEALTH");
 	for (i = 0; i < rep->n; i++) {
 		const struct mirror_status *st = &rep->st[i];
 
 		count[image_health(st, why, sizeof(why))]++;
 		lag_text(st, lag, sizeof(lag));
-		printf("%-24s %-8s %-11s %-16s %-16s %-12s %s\n", st->image,
+		printf("%-24s %-8s %-11s %-16s %-16s %-12s %-8s %s\n", st->image,
 		       st->enabled ? (st->journal ? "journal" : "snapshot") : "-", role(st),
-		       st->state[0] ? st->state : "-", st->npeers ? st->peers[0].state : "-", lag, why);
+		       st->state[0] ? st->state : "-", st->npeers ? st->peers[0].state : "-", lag,
+		       manifest_text(st), why);
 	}
 	if (rep->nplain) {
 		printf("\nUNPROTECTED (mirroring not enabled):");
@@ -163,6 +175,7 @@ static void print_json(const struct report *rep, enum health worst)
 		       st->peer_primary < 0 ? "null" : st->peer_primary ? "true" : "false",
 		       st->split_brain ? "true" : "false", verdict[h]);
 		json_string(stdout, why);
+		printf(",\"manifest\":\"%s\"", st->manifest == MANIFEST_NONE ? "none" : manifest_text(st));
 		printf(",\"peers\":[");
 		for (j = 0; j < st->npeers; j++) {
 			printf("%s{\"site\":", j ? "," : "");
@@ -222,6 +235,7 @@ static int print_xml(const struct report *rep, enum health worst)
 		xml_element(w, "SPLIT_BRAIN", st->split_brain ? "YES" : "NO");
 		xml_element(w, "HEALTH", verdict[h]);
 		xml_element(w, "REASON", why);
+		xml_element(w, "MANIFEST", st->manifest == MANIFEST_NONE ? "none" : manifest_text(st));
 		for (j = 0; j < st->npeers; j++) {
 			xmlTextWriterStartElement(w, BAD_CAST "PEER_STATE");
 			xml_element(w, "SITE", st->peers[j].site);

@@ -12,6 +12,8 @@
 #include "ceph.h"
 #include "conf.h"
 #include "mirror.h"
+#include "one-doc.h"
+#include "manifest.h"
 
 /* Exit codes, documented in `onedr help` and the README. */
 enum {
@@ -41,6 +43,10 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_demote_entry;
+extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_manifest_entry;
+extern const struct cmd_entry cmd_recreate_entry;
+extern const struct cmd_entry cmd_register_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_resync_entry;
@@ -56,6 +62,7 @@ void cmd_usage(const struct cmd_entry *e, bool full);
 enum {
 	OPT_CLUSTER = 1000, OPT_CEPH_CONF, OPT_ID, OPT_KEYRING, OPT_HELP,
 	OPT_CONCURRENCY, OPT_TIMEOUT, OPT_WAIT, OPT_DRY_RUN, OPT_NO_PEER,
+	OPT_ALL, OPT_PRINT, OPT_SHOW, OPT_HOLD, OPT_DEPLOY, OPT_START, OPT_DROP_UNPROTECTED,
 };
 #define CMD_COMMON_SHORT "c:v"
 #define CMD_COMMON_OPTIONS					\
@@ -90,5 +97,68 @@ int cmd_parse_uint(const char *opt, const char *arg, unsigned max, unsigned *ret
  * one line per image, a summary, exit code. */
 int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_op op,
 		   int argc, char **argv);
+
+/* ---- the OpenNebula commands (cmd-one.c) ---- */
+struct one_client;
+struct store_scan;
+struct store_vm;
+
+/* A client for this site's oned (ONE in onedr.conf, else ONE_XMLRPC and
+ * ONE_AUTH as OpenNebula's CLI finds them). Logs its error. */
+int cmd_one_connect(struct cmd_ctx *ctx, struct one_client **ret);
+
+/* Read every manifest of pool. Logs its error. */
+int cmd_scan_manifests(struct cmd_ctx *ctx, struct ceph *c, const char *pool,
+		       struct store_scan *ret);
+
+/* The VMs named by argv ("ID" or "SITE:ID") or, with all, every VM whose
+ * manifest comes from another site than this one. Logs each VM not found;
+ * returns -ENOENT then (nothing selected), else 0 and a malloc'd array. */
+int cmd_select_vms(struct cmd_ctx *ctx, const struct store_scan *s, const char *pool,
+		   int argc, char **argv, bool all, const struct store_vm ***ret, size_t *ret_n);
+
+/* This site's objects, read once per command. */
+struct site_objs {
+	struct one_objs ds, images, vnets, users, groups, hosts;
+};
+enum { SITE_DS = 1, SITE_IMAGES = 2, SITE_VNETS = 4, SITE_USERS = 8, SITE_GROUPS = 16,
+       SITE_HOSTS = 32 };
+int cmd_site_load(struct one_client *c, unsigned what, struct site_objs *ret);
+void cmd_site_free(struct site_objs *s);
+
+/* Map the other site's name through kind's map and find the result among
+ * objs; logs "LABEL: ..." and returns NULL when there is no map or no
+ * such object. what: "datastore", "user"... */
+const struct one_obj *cmd_map_obj(const struct onedr_conf *conf, enum map_kind kind,
+				  const char *name, const struct one_objs *objs,
+				  const char *what, const char *label);
+
+/* What register and recreate start from: the configuration, the local
+ * cluster, the manifests of the pool, the VMs named (or --all), oned and
+ * this site's objects (what: SITE_* bits). */
+struct takeover {
+	struct ceph *ceph;
+	struct store_scan *scan;
+	const struct store_vm **vms;
+	size_t nvms;
+	struct one_client *one;
+	struct site_objs site;
+};
+/* 0, or the exit code to leave with (the error logged). Either way end
+ * with cmd_takeover_end(). */
+int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
+		       struct takeover *t);
+void cmd_takeover_end(struct takeover *t);
+
+/* The caller's user (from the session) in s->users, or NULL: a new object
+ * belongs to it (its ID) and its primary group (its GID) before any chown. */
+const struct one_obj *cmd_caller(struct one_client *c, const struct site_objs *s);
+
+/* "VM site-a/12 (name)" for messages. */
+const char *cmd_vm_label(const struct manifest *m, char *buf, size_t len);
+
+/* The registered image of SOURCE pool/rbd, or NULL. */
+const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *pool,
+					  const char *rbd);
 
 #endif

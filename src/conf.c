@@ -24,6 +24,7 @@ void conf_init(struct onedr_conf *conf)
 	conf->image_timeout = 60;
 	conf->promote_wait = 60;
 	conf->concurrency = 16;
+	conf->one_timeout = 30;
 }
 
 static void ceph_opts_free(struct ceph_opts *o)
@@ -42,6 +43,16 @@ void conf_free(struct onedr_conf *conf)
 	free(conf->peer_name);
 	ceph_opts_free(&conf->ceph);
 	ceph_opts_free(&conf->peer);
+	free(conf->one_endpoint);
+	free(conf->one_auth);
+	while (conf->maps) {
+		struct conf_map *next = conf->maps->next;
+
+		free(conf->maps->from);
+		free(conf->maps->to);
+		free(conf->maps);
+		conf->maps = next;
+	}
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -147,6 +158,110 @@ static int load_timeouts(const struct tmpl_attr *vec, const char *path,
 	return 0;
 }
 
+static const char *const map_names[MAP_KINDS] = {
+	"DATASTORE_MAP", "NETWORK_MAP", "USER_MAP", "GROUP_MAP"
+};
+
+const char *conf_map_kind_name(enum map_kind kind)
+{
+	return kind < MAP_KINDS ? map_names[kind] : "?";
+}
+
+const struct conf_map *conf_map_find(const struct onedr_conf *conf, enum map_kind kind,
+				     const char *name, const char **ret_to)
+{
+	const struct conf_map *any = NULL;
+
+	for (const struct conf_map *m = conf->maps; m; m = m->next) {
+		if (m->kind != kind)
+			continue;
+		if (!strcmp(m->from, "*")) {
+			if (!any)
+				any = m;
+			continue;
+		}
+		if (name && !strcmp(m->from, name)) {
+			*ret_to = m->to;
+			return m;
+		}
+	}
+	if (any && name)
+		*ret_to = name;
+	return name ? any : NULL;
+}
+
+static int load_one(const struct tmpl_attr *vec, const char *path,
+		    struct onedr_conf *conf, struct conf_error *err)
+{
+	int r = 0;
+
+	if (!vec->sub && vec->value)
+		return conf_fail(err, path, vec, -EINVAL,
+				 "ONE must be a vector attribute, like ONE = [ ENDPOINT = \"...\" ]");
+	for (const struct tmpl_attr *a = vec->sub; a; a = a->next) {
+		if (!strcmp(a->name, "ENDPOINT"))
+			r = conf_set_string(&conf->one_endpoint, a->value);
+		else if (!strcmp(a->name, "AUTH"))
+			r = conf_set_string(&conf->one_auth, a->value);
+		else if (!strcmp(a->name, "TIMEOUT")) {
+			if (parse_seconds(a->value, 86400, &conf->one_timeout) < 0)
+				return conf_fail(err, path, a, -EINVAL,
+						 "ONE/TIMEOUT: expected a number of seconds from 1 to 86400, got '%s'",
+						 a->value);
+		} else
+			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in ONE", a->name);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_map(const struct tmpl_attr *vec, enum map_kind kind, const char *path,
+		    struct onedr_conf *conf, struct conf_error *err)
+{
+	const char *name = map_names[kind], *from, *to, *keep;
+	struct conf_map *m, **link;
+
+	if (!vec->sub && vec->value)
+		return conf_fail(err, path, vec, -EINVAL,
+				 "%s must be a vector attribute, like %s = [ FROM = \"a\", TO = \"b\" ]",
+				 name, name);
+	for (const struct tmpl_attr *a = vec->sub; a; a = a->next)
+		if (strcmp(a->name, "FROM") && strcmp(a->name, "TO") &&
+		    (kind != MAP_NETWORK || strcmp(a->name, "KEEP_ADDRESSES")))
+			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in %s",
+					 a->name, name);
+	from = tmpl_attr_get(vec, "FROM");
+	to = tmpl_attr_get(vec, "TO");
+	keep = tmpl_attr_get(vec, "KEEP_ADDRESSES");
+	if (!from || !*from || !to || !*to)
+		return conf_fail(err, path, vec, -EINVAL, "%s needs FROM and TO", name);
+	if ((!strcmp(from, "*")) != (!strcmp(to, "*")))
+		return conf_fail(err, path, vec, -EINVAL,
+				 "%s: \"*\" maps every other name to itself: FROM and TO must both be \"*\"",
+				 name);
+	if (keep && strcasecmp(keep, "YES") && strcasecmp(keep, "NO"))
+		return conf_fail(err, path, vec, -EINVAL,
+				 "%s/KEEP_ADDRESSES: expected YES or NO, got '%s'", name, keep);
+	for (link = &conf->maps; *link; link = &(*link)->next)
+		if ((*link)->kind == kind && !strcmp((*link)->from, from))
+			return conf_fail(err, path, vec, -EINVAL,
+					 "%s: '%s' is already mapped on line %d", name, from,
+					 (*link)->line);
+	m = calloc(1, sizeof(*m));
+	if (!m || !(m->from = strdup(from)) || !(m->to = strdup(to))) {
+		if (m)
+			free(m->from);
+		free(m);
+		return -ENOMEM;
+	}
+	m->kind = kind;
+	m->keep_addresses = keep && !strcasecmp(keep, "YES");
+	m->line = vec->line;
+	*link = m;
+	return 0;
+}
+
 static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char *path,
 		      struct conf_error *err)
 {
@@ -160,6 +275,16 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 			r = load_cluster(a, path, true, conf, &conf->peer, err);
 		else if (!strcmp(a->name, "TIMEOUT"))
 			r = load_timeouts(a, path, conf, err);
+		else if (!strcmp(a->name, "ONE"))
+			r = load_one(a, path, conf, err);
+		else if (!strcmp(a->name, "DATASTORE_MAP"))
+			r = load_map(a, MAP_DATASTORE, path, conf, err);
+		else if (!strcmp(a->name, "NETWORK_MAP"))
+			r = load_map(a, MAP_NETWORK, path, conf, err);
+		else if (!strcmp(a->name, "USER_MAP"))
+			r = load_map(a, MAP_USER, path, conf, err);
+		else if (!strcmp(a->name, "GROUP_MAP"))
+			r = load_map(a, MAP_GROUP, path, conf, err);
 		else if (a->sub || !a->value)
 			r = conf_fail(err, path, a, -EINVAL, "unknown vector attribute '%s'", a->name);
 		else if (!strcmp(a->name, "SITE"))

@@ -7,6 +7,16 @@
  *   PEER    = [ NAME = "site-a", CLUSTER = "...", CONF = "...", ID = "...", KEYRING = "..." ]
  *   TIMEOUT = [ CONNECT = "30", OP = "30", IMAGE = "60", PROMOTE_WAIT = "60" ]
  *   CONCURRENCY = "16"
+ *   ONE     = [ ENDPOINT = "http://localhost:2633/RPC2", AUTH = "/var/lib/one/.one/one_auth",
+ *               TIMEOUT = "30" ]
+ *   DATASTORE_MAP = [ FROM = "ceph-img", TO = "ceph-img-b" ]
+ *   NETWORK_MAP   = [ FROM = "public", TO = "public-b", KEEP_ADDRESSES = "NO" ]
+ *   USER_MAP      = [ FROM = "*", TO = "*" ]
+ *   GROUP_MAP     = [ FROM = "users", TO = "users" ]
+ *
+ * The maps translate the other site's names (in manifests) to this site's.
+ * FROM = "*" with TO = "*" maps every name not listed to the same name; a
+ * name no map covers is an error, never a guess.
  *
  * Only paths to keyrings are configured, never a key itself.
  */
@@ -25,6 +35,16 @@ struct ceph_opts {
 	unsigned op_timeout;	/* rados_mon_op_timeout and rados_osd_op_timeout */
 };
 
+enum map_kind { MAP_DATASTORE, MAP_NETWORK, MAP_USER, MAP_GROUP, MAP_KINDS };
+
+struct conf_map {
+	enum map_kind kind;
+	char *from, *to;	/* "*" and "*": every other name to itself */
+	bool keep_addresses;	/* NETWORK_MAP: keep the NICs' IP and MAC */
+	int line;		/* where it was configured */
+	struct conf_map *next;
+};
+
 struct onedr_conf {
 	char *path;		/* file it was read from, or NULL */
 	char *site;		/* this site's name, for reports */
@@ -35,6 +55,10 @@ struct onedr_conf {
 	unsigned image_timeout;	/* deadline of one image operation, seconds */
 	unsigned promote_wait;	/* how long promote waits for the peer's demotion */
 	unsigned concurrency;	/* images in flight at once */
+	char *one_endpoint;	/* NULL: $ONE_XMLRPC, else http://localhost:2633/RPC2 */
+	char *one_auth;		/* NULL: $ONE_AUTH, else ~/.one/one_auth */
+	unsigned one_timeout;	/* seconds, per XML-RPC call */
+	struct conf_map *maps;	/* in file order */
 };
 
 struct conf_error {
@@ -51,6 +75,12 @@ void conf_free(struct onedr_conf *conf);
  * (syntax or unknown/invalid attribute, described in ret_err) or -ENOMEM. */
 int conf_load(struct onedr_conf *conf, const char *path, bool must_exist,
 	      struct conf_error *ret_err);
+
+/* The map of kind for name: NULL when none covers it. *ret_to is the name
+ * on this site (name itself for a "*" map). */
+const struct conf_map *conf_map_find(const struct onedr_conf *conf, enum map_kind kind,
+				     const char *name, const char **ret_to);
+const char *conf_map_kind_name(enum map_kind kind);	/* "DATASTORE_MAP" ... */
 
 /* Replace *field by a copy of value. */
 int conf_set_string(char **field, const char *value);

@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "mirror.h"
 #include "peer.h"
+#include "manifest-store.h"
 
 int mirror_pool_status(struct ceph *c, const char *pool, struct mirror_pool_status *ret)
 {
@@ -159,6 +160,31 @@ static void fill_status(struct status_run *run, struct mirror_status *st, rbd_im
 		st->lag_seconds = snapshot_age(image);
 }
 
+/* Whether the manifest in image-meta has reached the peer: compared byte
+ * for byte with the peer's copy. */
+static void manifest_state(struct mirror_status *st, rbd_image_t image, rados_ioctx_t pio,
+			   const struct timespec *dl)
+{
+	char *mine = NULL, *theirs = NULL;
+	size_t ml, tl;
+
+	if (store_read_image(image, &mine, &ml) < 0) {
+		st->manifest = MANIFEST_NONE;
+		return;
+	}
+	st->manifest = MANIFEST_PRESENT;
+	if (pio) {
+		int r = store_read(pio, st->image, dl, &theirs, &tl);
+
+		if (r == 0 && tl == ml && !memcmp(mine, theirs, ml))
+			st->manifest = MANIFEST_SYNCED;
+		else if (r == 0 || r == -ENODATA)
+			st->manifest = MANIFEST_PENDING;
+	}
+	free(mine);
+	free(theirs);
+}
+
 static void judge(struct mirror_status *st)
 {
 	size_t i;
@@ -222,6 +248,8 @@ static void status_one(void *arg, size_t i)
 	if (r == 0 && st->enabled && ctx->peer && ceph_pool(ctx->peer, st->pool, &pio) == 0 &&
 	    peer_is_primary(pio, st->image, &dl, &pprimary) == 0)
 		st->peer_primary = pprimary;
+	if (r == 0)
+		manifest_state(st, image, st->enabled && ctx->peer && st->peer_primary >= 0 ? pio : NULL, &dl);
 	st->error = r;
 	if (r != -ETIMEDOUT)
 		ceph_image_close(image, &dl);

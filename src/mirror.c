@@ -137,25 +137,15 @@ static void listing_free(struct listing *l)
 static int listing_load(rados_ioctx_t io, struct listing *l)
 {
 	rbd_image_spec_t *specs = NULL;
-	size_t nspecs = 64, i;
+	size_t nspecs = 0, i;
 	char start[128] = "";
 	bool *enabled = NULL;
 	int r;
 
 	memset(l, 0, sizeof(*l));
-	for (;;) {
-		specs = calloc(nspecs, sizeof(*specs));
-		if (!specs)
-			return -ENOMEM;
-		r = rbd_list2(io, specs, &nspecs);
-		if (r != -ERANGE)
-			break;
-		free(specs);	/* nspecs now holds what is needed */
-	}
-	if (r < 0) {
-		free(specs);
+	r = ceph_list_images(io, &specs, &nspecs);
+	if (r < 0)
 		return r;
-	}
 	enabled = calloc(nspecs + 1, sizeof(*enabled));
 	l->v = calloc(nspecs + 1, sizeof(*l->v));
 	l->plain = calloc(nspecs + 1, sizeof(*l->plain));

@@ -97,6 +97,9 @@ struct mirror_status {
 	long long lag_seconds;	/* snapshot: age of the last synced mirror snapshot, -1 unknown */
 	int peer_primary;	/* read on the peer site: 1 primary, 0 not, -1 unknown */
 	bool split_brain;	/* reported by rbd-mirror, or primary on both sites */
+	/* onedr's manifest in image-meta: none, present (peer not read),
+	 * synced (the peer holds the same), pending (not on the peer yet) */
+	enum { MANIFEST_NONE, MANIFEST_PRESENT, MANIFEST_SYNCED, MANIFEST_PENDING } manifest;
 	bool healthy;
 };
 

@@ -17,8 +17,12 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_demote_entry,
+	&cmd_export_entry,
 	&cmd_help_entry,
+	&cmd_manifest_entry,
 	&cmd_promote_entry,
+	&cmd_recreate_entry,
+	&cmd_register_entry,
 	&cmd_resync_entry,
 	&cmd_status_entry,
 	&cmd_version_entry,

@@ -950,6 +950,48 @@ int tmpl_attr_set(struct tmpl_attr *vec, const char *name, const char *value)
 	return 0;
 }
 
+int tmpl_attr_add(struct tmpl_attr *vec, const char *name, const char *value)
+{
+	struct tmpl_attr *a, **link;
+	int r;
+
+	if (!vec || vec->value)
+		return -EINVAL;
+	r = new_single(name, value, &a);
+	if (r < 0)
+		return r;
+	for (link = &vec->sub; *link; link = &(*link)->next)
+		;
+	*link = a;
+	return 0;
+}
+
+struct tmpl *tmpl_dup(const struct tmpl *t)
+{
+	struct tmpl *d = tmpl_new();
+
+	if (!d)
+		return NULL;
+	for (const struct tmpl_attr *a = t ? t->head : NULL; a; a = a->next) {
+		struct tmpl_attr *v;
+
+		if (a->value) {
+			if (tmpl_add(d, a->name, a->value) < 0)
+				goto fail;
+			continue;
+		}
+		if (tmpl_add_vector(d, a->name, &v) < 0)
+			goto fail;
+		for (const struct tmpl_attr *m = a->sub; m; m = m->next)
+			if (!m->value || tmpl_attr_add(v, m->name, m->value) < 0)
+				goto fail;
+	}
+	return d;
+fail:
+	tmpl_free(d);
+	return NULL;
+}
+
 /* Unlinks and frees every attribute named name from the list at *link;
  * returns the new last element through *ret_tail (if not NULL). */
 static int remove_from(struct tmpl_attr **link, const char *name,

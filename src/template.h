@@ -164,6 +164,13 @@ int tmpl_add_vector(struct tmpl *t, const char *name,
  * or appends one. -EINVAL as well if vec is a single attribute. */
 int tmpl_attr_set(struct tmpl_attr *vec, const char *name, const char *value);
 
+/* Appends a member to vector vec, even when one of that name exists. */
+int tmpl_attr_add(struct tmpl_attr *vec, const char *name, const char *value);
+
+/* A deep copy of t (an empty template for NULL), or NULL when out of memory
+ * or when t holds members of members (which tmpl_parse() never builds). */
+struct tmpl *tmpl_dup(const struct tmpl *t);
+
 /* Remove every attribute named name (single or vector) at the top level, or
  * every member of vec named name; return how many were removed. */
 int tmpl_remove(struct tmpl *t, const char *name);

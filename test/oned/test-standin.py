@@ -2,7 +2,9 @@
 """Self-test of test/oned/oned-standin (standard library only, TAP output).
 
 1. Basic checks that need no fixtures (template parser, HTTP, SIGTERM,
-   persistence across a restart, concurrency, deploy to RUNNING).
+   persistence across a restart, concurrency, deploy to RUNNING), and the
+   methods the fixtures do not cover: groups (group.allocate/info,
+   grouppool.info), user.chgrp, vm/image/vn.chown, with their error paths.
 2. Replays the real oned 7.0.2 exchanges of
    shared/fixtures/opennebula-7.0/xmlrpc against a fresh stand-in, in an
    order that recreates the same objects with the same IDs, and compares:
@@ -18,7 +20,7 @@ reported as "not ok ... # TODO <reason>" (TAP: does not fail the run).
 Anything else that differs fails.
 
 Environment: ONED_FIXTURES=<dir> overrides the fixture location
-(default: <repo>/../shared/fixtures/opennebula-7.0).
+(default: <repo>/test/fixtures/opennebula-7.0, a copy of the captures).
 """
 
 import base64
@@ -40,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STANDIN = os.path.join(HERE, "oned-standin")
 REPO = os.path.dirname(os.path.dirname(HERE))
 FIXTURES = os.environ.get("ONED_FIXTURES") or os.path.join(
-    REPO, "..", "shared", "fixtures", "opennebula-7.0")
+    REPO, "test", "fixtures", "opennebula-7.0")
 XDIR = os.path.join(FIXTURES, "xmlrpc")
 HDIR = os.path.join(FIXTURES, "hooks")
 PASSWORD = "REDACTED_PASSWORD"
@@ -397,6 +399,267 @@ def lifecycle_tests(tmp):
         tap(r[0] is False and r[2] == 512, "non-admin user cannot see oneadmin's VM")
         r = st.proxy.one.user.allocate("bob:pw", "eve", "x", "", [])
         tap(r[0] is False and r[2] == 512 and alice == 2, "non-admin cannot create users")
+    finally:
+        st.stop()
+
+
+QUOTAS = ("<DATASTORE_QUOTA></DATASTORE_QUOTA><NETWORK_QUOTA></NETWORK_QUOTA>"
+          "<VM_QUOTA></VM_QUOTA><IMAGE_QUOTA></IMAGE_QUOTA>")
+USERS_TMPL = ("<TEMPLATE><SUNSTONE><DEFAULT_VIEW><![CDATA[cloud]]></DEFAULT_VIEW>"
+              "<GROUP_ADMIN_DEFAULT_VIEW><![CDATA[groupadmin]]></GROUP_ADMIN_DEFAULT_VIEW>"
+              "<GROUP_ADMIN_VIEWS><![CDATA[groupadmin,cloud]]></GROUP_ADMIN_VIEWS>"
+              "<VIEWS><![CDATA[cloud]]></VIEWS></SUNSTONE></TEMPLATE>")
+
+
+def err(method, msg, code, oid=-1):
+    return [False, "[%s] %s" % (method, msg), code, oid, -1]
+
+
+def fault(st, session, method, *args):
+    try:
+        getattr(st.proxy, method)(session, *args)
+    except xmlrpc.client.Fault as f:
+        return (f.faultCode, f.faultString)
+    return None
+
+
+def group_chown_tests(tmp):
+    """one.group.*, one.grouppool.info, one.user.chgrp, one.{vm,image,vn}.chown."""
+    st = Standin(os.path.join(tmp, "groups"), "--step-delay", "0", "--monitor-interval", "0")
+    INT = (-501, "Parameter that is supposed to be integer is not")
+    STR = (-501, "Parameter that is supposed to be a string is not")
+    try:
+        # ---- groups as bootstrapped by oned: 0 oneadmin (users 0, 1), 1 users
+        r = st.call("one.grouppool.info")
+        want = ("<GROUP_POOL><GROUP><ID>1</ID><NAME>users</NAME>" + USERS_TMPL +
+                "<USERS></USERS><ADMINS></ADMINS></GROUP><QUOTAS><ID>1</ID>" + QUOTAS +
+                "</QUOTAS><GROUP><ID>0</ID><NAME>oneadmin</NAME><TEMPLATE></TEMPLATE>"
+                "<USERS><ID>0</ID><ID>1</ID></USERS><ADMINS></ADMINS></GROUP><QUOTAS><ID>0</ID>"
+                + QUOTAS + "</QUOTAS><DEFAULT_GROUP_QUOTAS>" + QUOTAS +
+                "</DEFAULT_GROUP_QUOTAS></GROUP_POOL>")
+        tap(r == [True, want, 0], "grouppool.info: GROUP + QUOTAS rows, DEFAULT_GROUP_QUOTAS, "
+            "descending", diag=[repr(r)])
+        r = st.call("one.group.info", -1)
+        want0 = ("<GROUP><ID>0</ID><NAME>oneadmin</NAME><TEMPLATE></TEMPLATE><USERS><ID>0</ID>"
+                 "<ID>1</ID></USERS><ADMINS></ADMINS>" + QUOTAS + "<DEFAULT_GROUP_QUOTAS>" +
+                 QUOTAS + "</DEFAULT_GROUP_QUOTAS></GROUP>")
+        tap(r == [True, want0, 0], "group.info(-1) = the caller's group, with quotas",
+            diag=[repr(r)])
+        r = st.call("one.group.info", 1, True)
+        tap(r[0] and r[1].startswith("<GROUP><ID>1</ID><NAME>users</NAME>" + USERS_TMPL),
+            "group.info(1, decrypt): users group with its SUNSTONE template", diag=[repr(r)])
+        r = st.call("one.group.info", 4242)
+        tap(r == err("one.group.info", "Error getting group [4242].", 1024, 4242),
+            "group.info unknown -> 1024 with the ID", diag=[repr(r)])
+        r = st.call("one.group.info", -7)
+        tap(r == err("one.group.info", "Error getting group [-7].", 1024, -7),
+            "group.info(-7) -> 1024", diag=[repr(r)])
+        tap(fault(st, SESSION, "one.group.info", "1") == INT, "group.info('1') -> fault -501")
+        tap(fault(st, SESSION, "one.group.info", 1, "x") ==
+            (-501, "Parameter that is supposed to be boolean is not"),
+            "group.info(1, 'x') as admin -> fault -501 (boolean)")
+        # ---- group.allocate
+        r = st.call("one.group.allocate", "dr-site")
+        tap(r == [True, 100, 0], "group.allocate -> ID 100 (first non-system group)",
+            diag=[repr(r)])
+        r = st.call("one.group.allocate", "dr-site")
+        tap(r == err("one.group.allocate", "NAME is already taken by GROUP 100.", 8192),
+            "group.allocate duplicate name -> 8192", diag=[repr(r)])
+        r = st.call("one.group.allocate", "users")
+        tap(r == err("one.group.allocate", "NAME is already taken by GROUP 1.", 8192),
+            "group.allocate 'users' -> taken by GROUP 1", diag=[repr(r)])
+        r = st.call("one.group.allocate", "a:b")
+        tap(r == err("one.group.allocate", "Invalid NAME, char ':' is not allowed", 8192),
+            "group.allocate invalid NAME -> 8192", diag=[repr(r)])
+        r = st.call("one.group.allocate", "")
+        tap(r == err("one.group.allocate", "Invalid NAME, it cannot be empty", 8192),
+            "group.allocate empty NAME -> 8192", diag=[repr(r)])
+        tap(fault(st, SESSION, "one.group.allocate", 5) == STR,
+            "group.allocate(5) as admin -> fault -501")
+        tap(fault(st, SESSION, "one.group.allocate") == (-501, "Not enough parameters"),
+            "group.allocate() -> fault -501 Not enough parameters")
+        alice = st.call("one.user.allocate", "alice", "pw", "", [])[1]
+        bob = st.call("one.user.allocate", "bob", "pw", "", [100])[1]
+        A, B = "alice:pw", "bob:pw"
+        r = st.proxy.one.group.allocate(A, "mine")
+        tap(r == err("one.group.allocate", "User [2] : Not authorized to perform CREATE "
+                     "GROUP.", 512), "group.allocate by a non-admin -> 512", diag=[repr(r)])
+        r = st.proxy.one.group.allocate(A, 5)
+        tap(r[2:4] == [512, -1], "group.allocate by a non-admin: authorization before the "
+            "name is read", diag=[repr(r)])
+        r = st.call("one.group.info", 100)
+        tap(r[0] and "<TEMPLATE></TEMPLATE><USERS><ID>3</ID></USERS><ADMINS></ADMINS>" in r[1],
+            "new group: empty TEMPLATE, USERS lists the user created in it", diag=[repr(r)])
+        # ---- what non-admins see
+        r = st.proxy.one.grouppool.info(A)
+        tap(r[0] and re.findall(r"<GROUP><ID>(\d+)<", r[1]) == ["1"] and
+            "<QUOTAS><ID>1</ID>" in r[1] and "<DEFAULT_GROUP_QUOTAS>" in r[1],
+            "grouppool.info as alice: only her group", diag=[repr(r)])
+        r = st.proxy.one.group.info(A, -1)
+        tap(r[0] and "<ID>1</ID><NAME>users</NAME>" in r[1] and "<USERS><ID>2</ID></USERS>" in r[1],
+            "group.info(-1) as alice -> group users", diag=[repr(r)])
+        r = st.proxy.one.group.info(A, 0)
+        tap(r == err("one.group.info", "User [2] : Not authorized to perform USE GROUP [0].",
+                     512), "group.info of a foreign group -> 512", diag=[repr(r)])
+        r = st.proxy.one.group.info(A, -7)
+        tap(r == err("one.group.info", "User [2] : Not authorized to perform USE GROUP.", 512),
+            "group.info(-7) as non-admin -> 512 without ID", diag=[repr(r)])
+        r = st.proxy.one.group.info(A, 1, "x")
+        tap(r[0], "group.info: decrypt flag not read for non-admins", diag=[repr(r)])
+        # ---- user.chgrp
+        r = st.call("one.user.chgrp", alice, 100)
+        u = st.call("one.user.info", alice)[1]
+        tap(r == [True, alice, 0] and "<GID>100</GID><GROUPS><ID>100</ID></GROUPS>"
+            "<GNAME>dr-site</GNAME>" in u, "user.chgrp moves the user (old group dropped)",
+            diag=[repr(r), u[:200]])
+        g1, g100 = st.call("one.group.info", 1)[1], st.call("one.group.info", 100)[1]
+        tap("<USERS></USERS>" in g1 and "<USERS><ID>2</ID><ID>3</ID></USERS>" in g100,
+            "user.chgrp: group USERS lists follow", diag=[g1[:300], g100[:300]])
+        r = st.call("one.user.chgrp", alice, 100)
+        tap(r == [True, alice, 0], "user.chgrp to the same group -> success")
+        r = st.call("one.user.chgrp", 0, 1)
+        tap(r == err("one.user.chgrp", "user [0] oneadmin cannot be moved outside of the "
+                     "group [0] oneadmin", 8192), "user.chgrp of oneadmin -> 8192",
+            diag=[repr(r)])
+        r = st.call("one.user.chgrp", alice, -1)
+        tap(r == err("one.user.chgrp", "Wrong group ID", 4096), "user.chgrp gid -1 -> 4096",
+            diag=[repr(r)])
+        r = st.call("one.user.chgrp", 77, 1)
+        tap(r == err("one.user.chgrp", "Error getting user [77].", 1024, 77),
+            "user.chgrp unknown user -> 1024 with the ID", diag=[repr(r)])
+        r = st.call("one.user.chgrp", alice, 555)
+        tap(r == err("one.user.chgrp", "Error getting group [555].", 1024, 555),
+            "user.chgrp unknown group -> 1024 with the ID", diag=[repr(r)])
+        r = st.proxy.one.user.chgrp(B, alice, 1)
+        tap(r == err("one.user.chgrp", "User [3] : Not authorized to perform MANAGE USER [2]; "
+                     "Not authorized to perform USE GROUP [1].", 512),
+            "user.chgrp by a non-admin: both failures joined with '; '", diag=[repr(r)])
+        r = st.proxy.one.user.chgrp(B, bob, 0)
+        tap(r == err("one.user.chgrp", "User [3] : Not authorized to perform USE GROUP [0].",
+                     512), "user.chgrp of oneself into a foreign group -> 512", diag=[repr(r)])
+        tap(fault(st, SESSION, "one.user.chgrp", alice, "1") == INT,
+            "user.chgrp(2, '1') -> fault -501")
+        st.call("one.user.chgrp", alice, 1)      # back to users for what follows
+        # ---- vm.chown
+        vid = st.proxy.one.vm.allocate(A, 'NAME="v1" MEMORY=64 CPU=1', False)[1]
+        r = st.call("one.vm.chown", vid, bob, 100)
+        doc = st.call("one.vm.info", vid)[1]
+        perms = re.search(r"<PERMISSIONS>.*</PERMISSIONS>", doc).group(0)
+        tap(r == [True, vid, 0] and "<UID>3</UID><GID>100</GID><UNAME>bob</UNAME>"
+            "<GNAME>dr-site</GNAME>" in doc and "<OWNER_U>1</OWNER_U><OWNER_M>1</OWNER_M>"
+            "<OWNER_A>0</OWNER_A><GROUP_U>0</GROUP_U>" in perms,
+            "vm.chown: UID/GID/UNAME/GNAME changed, PERMISSIONS kept", diag=[repr(r), doc[:400]])
+        tap(st.proxy.one.vm.info(B, vid)[0] and st.proxy.one.vm.info(A, vid)[2] == 512,
+            "vm.chown: the new owner can see the VM, the old one cannot")
+        r = st.call("one.vm.chown", vid, -1, 1)
+        doc = st.call("one.vm.info", vid)[1]
+        tap(r == [True, vid, 0] and "<UID>3</UID><GID>1</GID><UNAME>bob</UNAME>"
+            "<GNAME>users</GNAME>" in doc, "vm.chown uid -1 keeps the owner")
+        r = st.call("one.vm.chown", vid, 99, 1)
+        tap(r == err("one.vm.chown", "Error getting user [99].", 1024, 99),
+            "vm.chown unknown user -> 1024 with the ID", diag=[repr(r)])
+        r = st.call("one.vm.chown", vid, -1, 999)
+        tap(r == err("one.vm.chown", "Error getting group [999].", 1024, 999),
+            "vm.chown unknown group -> 1024 with the ID", diag=[repr(r)])
+        r = st.call("one.vm.chown", 4242, 99, -1)
+        tap(r == err("one.vm.chown", "Error getting user [99].", 1024, 99),
+            "vm.chown: the new user is looked up before the VM", diag=[repr(r)])
+        r = st.call("one.vm.chown", 4242, 2, 1)
+        tap(r == err("one.vm.chown", "Error getting virtual machine [4242].", 1024, 4242),
+            "vm.chown unknown VM -> 1024 with the ID", diag=[repr(r)])
+        r = st.proxy.one.vm.chown(A, vid, alice, -1)
+        tap(r == err("one.vm.chown", "User [2] : Not authorized to perform MANAGE VM [%d]."
+                     % vid, 512), "vm.chown of someone else's VM to oneself -> 512 "
+            "(MANAGE VM; a user may MANAGE itself)", diag=[repr(r)])
+        r = st.proxy.one.vm.chown(A, vid, 0, -1)
+        tap(r == err("one.vm.chown", "User [2] : Not authorized to perform MANAGE VM [%d]; "
+                     "Not authorized to perform MANAGE USER [0]." % vid, 512),
+            "vm.chown by a non-admin without any right: failures joined with '; '",
+            diag=[repr(r)])
+        r = st.proxy.one.vm.chown(B, vid, alice, 100)
+        tap(r == err("one.vm.chown", "User [3] : Not authorized to perform MANAGE USER [2].",
+                     512), "vm.chown by the owner to another user -> 512 (MANAGE USER)",
+            diag=[repr(r)])
+        r = st.proxy.one.vm.chown(B, vid, bob, 0)
+        tap(r == err("one.vm.chown", "User [3] : Not authorized to perform USE GROUP [0].",
+                     512), "vm.chown by the owner to a foreign group -> 512 (USE GROUP)",
+            diag=[repr(r)])
+        r = st.proxy.one.vm.chown(B, vid, bob, 100)
+        tap(r == [True, vid, 0], "vm.chown by the owner to one of his groups -> success",
+            diag=[repr(r)])
+        r = st.call("one.vm.chown", vid, -2, -1)
+        tap(r == err("one.vm.chown", "User [0] : User not found.", 512),
+            "vm.chown uid -2: oned's quota step does not find the user -> 512",
+            diag=[repr(r)])
+        tap(fault(st, SESSION, "one.vm.chown", str(vid), 2, 1) == INT and
+            fault(st, SESSION, "one.vm.chown", vid, "2", 1) == INT and
+            fault(st, SESSION, "one.vm.chown", vid, 2, True) == INT,
+            "vm.chown with a non-integer ID/uid/gid -> fault -501")
+        tap(fault(st, SESSION, "one.vm.chown", vid, 2) == (-501, "Not enough parameters"),
+            "vm.chown without gid -> fault -501 Not enough parameters")
+        st.call("one.vm.lock", vid, 2, False)
+        r = st.call("one.vm.chown", vid, 0, 0)
+        tap(r == err("one.vm.chown", "User [0] : VM is locked. [%d]." % vid, 512),
+            "vm.chown of a locked VM -> 512 VM is locked", diag=[repr(r)])
+        st.call("one.vm.unlock", vid)
+        st.proxy.one.vm.lock(B, vid, 1, False)
+        r = st.proxy.one.vm.chown(B, vid, -1, -1)
+        tap(r == err("one.vm.chown", "User [3] : Not authorized to perform MANAGE VM [%d]."
+                     % vid, 512), "vm.chown of his locked VM by a non-admin owner -> 512 "
+            "Not authorized (oned's AclManager)", diag=[repr(r)])
+        st.proxy.one.vm.unlock(B, vid)
+        r = st.proxy.one.vm.chown("nobody:x", vid, 0, 0)
+        tap(r == err("one.vm.chown", "User couldn't be authenticated, aborting call.", 256),
+            "vm.chown with a bad session -> 256")
+        st.call("one.vm.action", "terminate-hard", vid)
+        r = st.call("one.vm.chown", vid, 0, 0)
+        tap(r == err("one.vm.chown", "Could not change VM ownership, wrong state", 2048),
+            "vm.chown of a DONE VM -> 2048", diag=[repr(r)])
+        # ---- image.chown
+        i0 = st.call("one.image.allocate", 'NAME="same"\nSOURCE="/x/0"\nFORMAT="raw"\n'
+                     'SIZE="1"', 1)[1]
+        r = st.call("one.image.chown", i0, alice, 1)
+        doc = st.call("one.image.info", i0)[1]
+        tap(r == [True, i0, 0] and "<UID>2</UID><GID>1</GID><UNAME>alice</UNAME>"
+            "<GNAME>users</GNAME>" in doc, "image.chown -> [true, id, 0], owner changed",
+            diag=[repr(r), doc[:200]])
+        i1 = st.call("one.image.allocate", 'NAME="same"\nSOURCE="/x/1"\nFORMAT="raw"\n'
+                     'SIZE="1"', 1)[1]
+        r = st.call("one.image.chown", i1, alice, -1)
+        tap(r == err("one.image.chown", "user [2] already owns image [%d] with NAME same" % i0,
+                     8192), "image.chown: name clash for the new owner -> 8192",
+            diag=[repr(r)])
+        r = st.proxy.one.image.chown(A, i1, alice, -1)
+        tap(r == err("one.image.chown", "User [2] : Not authorized to perform MANAGE IMAGE "
+                     "[%d]." % i1, 512), "image.chown of a foreign image by a non-admin -> 512",
+            diag=[repr(r)])
+        r = st.call("one.image.chown", 4242, -1, -1)
+        tap(r == err("one.image.chown", "Error getting image [4242].", 1024, 4242),
+            "image.chown unknown image -> 1024", diag=[repr(r)])
+        tap(fault(st, SESSION, "one.image.chown", i1, -1, "x") == INT,
+            "image.chown with a string gid -> fault -501")
+        # ---- vn.chown
+        vn = st.call("one.vn.allocate", 'NAME="net"\nVN_MAD="bridge"\nBRIDGE="br0"\n'
+                     'AR=[TYPE="IP4",IP="10.0.0.10",SIZE="4"]', -1)[1]
+        r = st.call("one.vn.chown", vn, bob, 100)
+        doc = st.call("one.vn.info", vn)[1]
+        tap(r == [True, vn, 0] and "<UID>3</UID><GID>100</GID><UNAME>bob</UNAME>"
+            "<GNAME>dr-site</GNAME>" in doc, "vn.chown -> [true, id, 0]", diag=[repr(r)])
+        # ---- state written before groups were objects still loads
+        st.stop()
+        path = os.path.join(tmp, "groups", "state.json")
+        with open(path) as f:
+            db = json.load(f)
+        db["groups"] = {k: g["name"] for k, g in db["groups"].items()}
+        del db["next"]["group"]
+        with open(path, "w") as f:
+            json.dump(db, f)
+        st.start()
+        r = st.call("one.group.allocate", "after-restart")
+        pool = st.call("one.grouppool.info")[1]
+        tap(r == [True, 101, 0] and re.findall(r"<GROUP><ID>(\d+)<", pool) ==
+            ["101", "100", "1", "0"] and USERS_TMPL in pool,
+            "old state file (groups as names) is migrated", diag=[repr(r), pool[:300]])
     finally:
         st.stop()
 
@@ -811,6 +1074,7 @@ def main():
     try:
         basic_tests(tmp)
         lifecycle_tests(tmp)
+        group_chown_tests(tmp)
         if os.path.isdir(XDIR):
             rp = Replay(tmp)
             try:

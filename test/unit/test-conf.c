@@ -84,6 +84,52 @@ int main(void)
 	ok(load("CEPH = \"x\"\n", &conf, &err) == -EINVAL, "CEPH as a single value is an error");
 	conf_free(&conf);
 
+	{
+		const char *to = NULL;
+
+		ok(load("ONE = [ ENDPOINT = \"http://b:2633/RPC2\", AUTH = \"/b/one_auth\", TIMEOUT = \"5\" ]\n"
+			"DATASTORE_MAP = [ FROM = \"ceph-img\", TO = \"ceph-b\" ]\n"
+			"NETWORK_MAP = [ FROM = \"lan\", TO = \"lan-b\", KEEP_ADDRESSES = \"yes\" ]\n"
+			"NETWORK_MAP = [ FROM = \"wan\", TO = \"wan-b\" ]\n"
+			"USER_MAP = [ FROM = \"*\", TO = \"*\" ]\n"
+			"USER_MAP = [ FROM = \"alice\", TO = \"alice-b\" ]\n", &conf, &err) == 0,
+		   "ONE and the maps load: %s", err.msg);
+		is_str(conf.one_endpoint, "http://b:2633/RPC2", "ONE/ENDPOINT is read");
+		is_str(conf.one_auth, "/b/one_auth", "ONE/AUTH is read");
+		ok(conf.one_timeout == 5, "ONE/TIMEOUT is read");
+		ok(conf_map_find(&conf, MAP_DATASTORE, "ceph-img", &to) && !strcmp(to, "ceph-b"),
+		   "a datastore is mapped by name");
+		ok(conf_map_find(&conf, MAP_DATASTORE, "other", &to) == NULL, "an unmapped datastore has no map");
+		ok(conf_map_find(&conf, MAP_NETWORK, "lan", &to) && conf_map_find(&conf, MAP_NETWORK, "lan", &to)->keep_addresses,
+		   "KEEP_ADDRESSES=yes is read");
+		ok(conf_map_find(&conf, MAP_NETWORK, "wan", &to) && !conf_map_find(&conf, MAP_NETWORK, "wan", &to)->keep_addresses,
+		   "addresses are not kept by default");
+		ok(conf_map_find(&conf, MAP_USER, "alice", &to) && !strcmp(to, "alice-b"),
+		   "an explicit map wins over '*' wherever it is written");
+		ok(conf_map_find(&conf, MAP_USER, "bob", &to) && !strcmp(to, "bob"), "'*' maps a name to itself");
+		ok(conf_map_find(&conf, MAP_GROUP, "users", &to) == NULL, "no GROUP_MAP: a group has no map");
+		conf_free(&conf);
+	}
+	ok(load("DATASTORE_MAP = [ FROM = \"a\" ]\n", &conf, &err) == -EINVAL && strstr(err.msg, "FROM and TO"),
+	   "a map without TO is an error: %s", err.msg);
+	conf_free(&conf);
+	ok(load("USER_MAP = [ FROM = \"*\", TO = \"x\" ]\n", &conf, &err) == -EINVAL,
+	   "'*' mapped to a name is an error");
+	conf_free(&conf);
+	ok(load("GROUP_MAP = [ FROM = \"a\", TO = \"b\" ]\nGROUP_MAP = [ FROM = \"a\", TO = \"c\" ]\n",
+		&conf, &err) == -EINVAL && strstr(err.msg, "already mapped on line 1"),
+	   "a name mapped twice is an error naming the first line: %s", err.msg);
+	conf_free(&conf);
+	ok(load("DATASTORE_MAP = [ FROM = \"a\", TO = \"b\", KEEP_ADDRESSES = \"YES\" ]\n", &conf, &err) == -EINVAL,
+	   "KEEP_ADDRESSES outside NETWORK_MAP is an error");
+	conf_free(&conf);
+	ok(load("NETWORK_MAP = [ FROM = \"a\", TO = \"b\", KEEP_ADDRESSES = \"maybe\" ]\n", &conf, &err) == -EINVAL,
+	   "KEEP_ADDRESSES other than YES/NO is an error");
+	conf_free(&conf);
+	ok(load("ONE = [ PASSWORD = \"x\" ]\n", &conf, &err) == -EINVAL && strstr(err.msg, "PASSWORD"),
+	   "ONE takes no password: only the path of a one_auth file");
+	conf_free(&conf);
+
 	unlink(path);
 	conf_init(&conf);
 	ok(conf_load(&conf, path, false, &err) == 0, "a missing default file is not an error");

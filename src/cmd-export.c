@@ -1,0 +1,284 @@
+/*
+ * cmd-export.c: onedr export [--print] (VM_ID... | --all)
+ *
+ * On the site where the VMs run: read each VM from oned, build its manifest
+ * (portable template and one image template per Ceph disk) and write it
+ * into the image-meta of every Ceph disk of the VM, so that any surviving
+ * disk is enough for the other site to rebuild it. A manifest is rewritten
+ * only when it changed; a snapshot-mode disk then gets a mirror snapshot,
+ * without which its metadata would not travel. Disks that are not on Ceph
+ * are reported as unprotected.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "manifest-store.h"
+#include "one.h"
+
+struct export_stats {
+	size_t vms, failed, unprotected_vms, written, unchanged;
+};
+
+static int parse_id(const char *s, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > INT_MAX)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static const char *result_name(enum store_result r)
+{
+	switch (r) {
+	case STORE_UNCHANGED: return "unchanged";
+	case STORE_WRITTEN: return "written";
+	case STORE_WRITTEN_SNAPSHOT: return "written, mirror snapshot taken";
+	case STORE_WRITTEN_UNMIRRORED: return "written, but NOT MIRRORED: it will not reach the other site";
+	}
+	return "?";
+}
+
+static const char *store_hint(int r)
+{
+	switch (r) {
+	case -EROFS: return "the image is not primary on this site: export where the VM runs";
+	case -ENOENT: return "no such RBD image";
+	case -E2BIG: return "the manifest is larger than onedr stores";
+	case -ETIMEDOUT: return "timed out";
+	default: return strerror(-r);
+	}
+}
+
+/* Write m to its disks; one line per disk. */
+static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct manifest *m,
+			  struct export_stats *st)
+{
+	size_t ok = 0, protected = 0;
+	int r;
+
+	for (size_t i = 0; i < m->n_disks; i++) {
+		const struct manifest_disk *d = &m->disks[i];
+		struct timespec dl = deadline_after(ctx->conf.image_timeout);
+		enum store_result res;
+		rados_ioctx_t io;
+
+		if (d->kind == DISK_UNPROTECTED)
+			continue;
+		protected++;
+		r = ceph_pool(c, d->pool, &io);
+		if (r == 0)
+			r = store_write(io, d->rbd, m, &dl, &res);
+		if (r < 0) {
+			printf("VM %d: disk %d %s/%s: failed: %s\n", m->vm_id, d->disk_id, d->pool,
+			       d->rbd, store_hint(r));
+			continue;
+		}
+		ok++;
+		if (res == STORE_UNCHANGED)
+			st->unchanged++;
+		else
+			st->written++;
+		printf("VM %d: disk %d %s/%s: manifest %s\n", m->vm_id, d->disk_id, d->pool, d->rbd,
+		       result_name(res));
+	}
+	if (protected == 0) {
+		printf("VM %d (%s): failed: no disk on Ceph, nothing can carry its manifest\n",
+		       m->vm_id, m->name);
+		return -ENODATA;
+	}
+	return ok == protected ? 0 : -EIO;
+}
+
+static int export_vm(struct cmd_ctx *ctx, struct ceph *c,
+		     const struct one_objs *images, struct one_vm *vm, bool print,
+		     struct export_stats *st)
+{
+	struct manifest_error merr = { "" };
+	struct manifest *m = NULL;
+	size_t unprotected = 0;
+	int r;
+
+	r = manifest_build(vm, images, ctx->conf.site ? ctx->conf.site : "unnamed-site",
+			   (long long)time(NULL), &m, &merr);
+	if (r < 0) {
+		printf("VM %d (%s): failed: %s\n", vm->id, vm->name,
+		       merr.msg[0] ? merr.msg : strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < m->n_disks; i++)
+		if (m->disks[i].kind == DISK_UNPROTECTED) {
+			unprotected++;
+			printf("VM %d (%s): disk %d UNPROTECTED: %s\n", vm->id, vm->name,
+			       m->disks[i].disk_id, m->disks[i].reason);
+		}
+	if (unprotected)
+		st->unprotected_vms++;
+	if (print) {
+		char *text = NULL;
+
+		r = manifest_to_text(m, &text);
+		if (r == 0)
+			fputs(text, stdout);
+		else
+			log_error(r, "VM %d", vm->id);
+		free(text);
+	} else {
+		r = write_manifest(ctx, c, m, st);
+	}
+	manifest_free(m);
+	return r;
+}
+
+static int load_vm(struct one_client *one, int id, struct one_vm **ret)
+{
+	struct one_error err = { 0, "" };
+	char *xml = NULL;
+	int r = one_vm_info(one, id, &xml, &err);
+
+	if (r < 0) {
+		printf("VM %d: failed: %s\n", id, err.msg);
+		return r;
+	}
+	r = one_vm_parse(xml, strlen(xml), ret);
+	free(xml);
+	if (r < 0)
+		printf("VM %d: failed: oned returned a VM document onedr cannot read\n", id);
+	return r;
+}
+
+static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "print", no_argument, NULL, OPT_PRINT },
+		CMD_COMMON_OPTIONS
+	};
+	struct one_client *one = NULL;
+	struct ceph *c = NULL;
+	struct one_objs images = { 0, NULL };
+	struct one_vms all_vms = { 0, NULL };
+	struct export_stats st = { 0 };
+	struct one_error err = { 0, "" };
+	bool all = false, print = false;
+	int opt, r, *ids = NULL;
+	char *xml = NULL;
+	size_t n = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT, long_options, NULL)) != -1) {
+		if (opt == OPT_ALL)
+			all = true;
+		else if (opt == OPT_PRINT)
+			print = true;
+		else if ((r = cmd_common_option(ctx, &cmd_export_entry, opt, optarg)) != 0)
+			return r == 1 ? EXIT_OK : EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	if (all == (argc > 0)) {
+		log_error(0, "name VMs by ID, or --all, not both");
+		cmd_usage(&cmd_export_entry, false);
+		return EXIT_USAGE;
+	}
+	ids = calloc((size_t)argc + 1, sizeof(*ids));
+	if (!ids)
+		return log_error(-ENOMEM, "export"), EXIT_UNAVAILABLE;
+	for (int i = 0; i < argc; i++)
+		if (parse_id(argv[i], &ids[i]) < 0) {
+			log_error(0, "'%s' is not a VM ID", argv[i]);
+			free(ids);
+			return EXIT_USAGE;
+		}
+	if (cmd_load_conf(ctx) < 0 || cmd_one_connect(ctx, &one) < 0) {
+		free(ids);
+		return one ? EXIT_UNAVAILABLE : EXIT_USAGE;
+	}
+	/* the VMs' images, for their names, types and owners */
+	r = one_imagepool_info(one, -2, &xml, &err);
+	if (r == 0) {
+		r = one_pool_parse(xml, strlen(xml), "IMAGE_POOL", "IMAGE", &images);
+		if (r < 0)
+			snprintf(err.msg, sizeof(err.msg), "one.imagepool.info: a document onedr cannot read");
+	}
+	free(xml);
+	xml = NULL;
+	if (r == 0 && all) {
+		/* every VM but DONE ones, full documents */
+		r = one_vmpool_info(one, true, -2, -1, -1, -1, &xml, &err);
+		if (r == 0 && (r = one_vmpool_parse(xml, strlen(xml), &all_vms)) < 0)
+			snprintf(err.msg, sizeof(err.msg), "one.vmpool.infoextended: a document onedr cannot read");
+		free(xml);
+	}
+	if (r < 0) {
+		log_error(0, "OpenNebula: %s", err.msg);
+		r = EXIT_UNAVAILABLE;
+		goto out;
+	}
+	if (!print && cmd_connect(ctx, false, &c, NULL, NULL) < 0) {
+		r = EXIT_UNAVAILABLE;
+		goto out;
+	}
+	n = all ? all_vms.n : (size_t)argc;
+	for (size_t i = 0; i < n; i++) {
+		struct one_vm *vm = NULL;
+
+		if (all) {
+			vm = all_vms.v[i];
+		} else if (load_vm(one, ids[i], &vm) < 0) {
+			st.vms++;
+			st.failed++;
+			continue;
+		}
+		st.vms++;
+		r = export_vm(ctx, c, &images, vm, print, &st);
+		if (r < 0)
+			st.failed++;
+		if (!all)
+			one_vm_free(vm);
+	}
+	if (!print)
+		printf("export: %zu VMs: %zu failed, %zu with unprotected disks; manifests %zu written, %zu unchanged\n",
+		       st.vms, st.failed, st.unprotected_vms, st.written, st.unchanged);
+	r = st.failed ? EXIT_PARTIAL : EXIT_OK;
+out:
+	one_vms_free(&all_vms);
+	one_objs_free(&images);
+	one_client_free(one);
+	ceph_close(c);
+	free(ids);
+	return r;
+}
+
+const struct cmd_entry cmd_export_entry = {
+	.name = "export",
+	.usage = "[--print] (VM_ID... | --all)",
+	.summary = "write each VM's manifest into the image-meta of its Ceph disks",
+	.help =
+	"Run it on the site where the VMs run. For each VM, onedr reads it from\n"
+	"oned, builds its manifest (the VM template without what oned generated,\n"
+	"and one image template per Ceph disk) and writes it under the image-meta\n"
+	"key " MANIFEST_META_KEY " of every Ceph disk of the VM. rbd-mirror carries it\n"
+	"to the other site, where 'onedr register' and 'onedr recreate' use it.\n"
+	"A manifest is rewritten only when it changed. After writing to a disk\n"
+	"mirrored in snapshot mode, onedr takes a mirror snapshot of it: its\n"
+	"metadata would not travel before the next one.\n"
+	"Disks that are not on Ceph cannot carry the manifest and are reported as\n"
+	"UNPROTECTED.\n"
+	"\n"
+	"  --all     every VM of this site that is not DONE\n"
+	"  --print   show the manifests as template text; write nothing\n",
+	.exec = cmd_export,
+};

@@ -1,0 +1,293 @@
+/*
+ * cmd-one.c: what the OpenNebula commands (export, manifest, register,
+ * recreate) share: the oned client, the manifests of a pool, the VMs named
+ * on the command line, and this site's objects.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "manifest-store.h"
+#include "one.h"
+
+int cmd_one_connect(struct cmd_ctx *ctx, struct one_client **ret)
+{
+	struct one_error err = { 0, "" };
+	int r = one_client_new(ctx->conf.one_endpoint, ctx->conf.one_auth, ctx->conf.one_timeout,
+			       ret, &err);
+
+	if (r < 0)
+		log_error(0, "OpenNebula: %s", err.msg[0] ? err.msg : strerror(-r));
+	return r;
+}
+
+int cmd_scan_manifests(struct cmd_ctx *ctx, struct ceph *c, const char *pool,
+		       struct store_scan *ret)
+{
+	rados_ioctx_t io;
+	int r = ceph_pool(c, pool, &io);
+
+	if (r < 0)
+		return log_error(r, "pool '%s'", pool);
+	r = store_scan(io, NULL, 0, ctx->conf.concurrency, ctx->conf.image_timeout, ret);
+	if (r < 0)
+		return log_error(r, "cannot read the manifests of pool '%s'", pool);
+	return 0;
+}
+
+static int parse_vm_arg(const char *arg, char **ret_site, int *ret_id)
+{
+	const char *colon = strrchr(arg, ':'), *num = colon ? colon + 1 : arg;
+	char *end;
+	long v;
+
+	*ret_site = NULL;
+	errno = 0;
+	v = strtol(num, &end, 10);
+	if (!*num || *end || errno || v < 0 || v > INT_MAX || (colon && colon == arg))
+		return -EINVAL;
+	if (colon && !(*ret_site = strndup(arg, (size_t)(colon - arg))))
+		return -ENOMEM;
+	*ret_id = (int)v;
+	return 0;
+}
+
+/* A damaged copy on a disk whose RBD name says it belongs to VM id:
+ * one-<IMAGE>-<VM>-<DISK> or one-sys-<VM>-<DISK>. */
+static const struct store_copy *damaged_copy_of(const struct store_scan *s, int id)
+{
+	for (size_t i = 0; i < s->ncopies; i++) {
+		const struct store_copy *c = &s->copies[i];
+		int a, vm, d;
+		char tail;
+
+		if (c->r == 0 || c->r == -ENODATA || c->r == -ENOENT)
+			continue;
+		if ((sscanf(c->image, "one-sys-%d-%d%c", &vm, &d, &tail) == 2 ||
+		     sscanf(c->image, "one-%d-%d-%d%c", &a, &vm, &d, &tail) == 3) && vm == id)
+			return c;
+	}
+	return NULL;
+}
+
+int cmd_select_vms(struct cmd_ctx *ctx, const struct store_scan *s, const char *pool,
+		   int argc, char **argv, bool all, const struct store_vm ***ret, size_t *ret_n)
+{
+	const struct store_vm **v = calloc((size_t)argc + s->nvms + 1, sizeof(*v));
+	size_t n = 0;
+	int r = 0;
+
+	if (!v)
+		return log_error(-ENOMEM, "selecting VMs");
+	if (all) {
+		for (size_t i = 0; i < s->nvms; i++)
+			if (!ctx->conf.site || strcmp(s->vms[i].m->site, ctx->conf.site))
+				v[n++] = &s->vms[i];
+		if (s->nbad)
+			log_warn(0, "%zu damaged manifests in pool '%s' were skipped: see onedr manifest",
+				 s->nbad, pool);
+	}
+	for (int i = 0; i < argc; i++) {
+		const struct store_vm *vm;
+		char *site;
+		int id, q;
+
+		if (parse_vm_arg(argv[i], &site, &id) < 0) {
+			log_error(0, "'%s' is not a VM: give its ID on the other site, or SITE:ID",
+				  argv[i]);
+			r = -EINVAL;
+			continue;
+		}
+		q = store_find(s, site, id, ctx->conf.site, &vm);
+		if (q == -ENOENT) {
+			const struct store_copy *bad = damaged_copy_of(s, id);
+
+			if (bad)
+				log_error(0, "VM %s: its manifest on %s/%s is damaged (%s) and no good copy was found",
+					  argv[i], pool, bad->image, bad->err);
+			else
+				log_error(0, "VM %s: no manifest of it in pool '%s'%s", argv[i], pool,
+					  s->nbad ? " (some manifests there are damaged: see onedr manifest)" : "");
+		}
+		else if (q == -EEXIST)
+			log_error(0, "VM %s: manifests from several sites have this ID: write SITE:%d",
+				  argv[i], id);
+		else
+			v[n++] = vm;
+		if (q < 0)
+			r = -ENOENT;
+		free(site);
+	}
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void cmd_site_free(struct site_objs *s)
+{
+	one_objs_free(&s->ds);
+	one_objs_free(&s->images);
+	one_objs_free(&s->vnets);
+	one_objs_free(&s->users);
+	one_objs_free(&s->groups);
+	one_objs_free(&s->hosts);
+}
+
+int cmd_site_load(struct one_client *c, unsigned what, struct site_objs *ret)
+{
+	static const struct {
+		unsigned bit;
+		const char *call, *pool, *elem;
+	} kinds[] = {
+		{ SITE_DS, "one.datastorepool.info", "DATASTORE_POOL", "DATASTORE" },
+		{ SITE_IMAGES, "one.imagepool.info", "IMAGE_POOL", "IMAGE" },
+		{ SITE_VNETS, "one.vnpool.info", "VNET_POOL", "VNET" },
+		{ SITE_USERS, "one.userpool.info", "USER_POOL", "USER" },
+		{ SITE_GROUPS, "one.grouppool.info", "GROUP_POOL", "GROUP" },
+		{ SITE_HOSTS, "one.hostpool.info", "HOST_POOL", "HOST" },
+	};
+	struct one_objs *dst[] = { &ret->ds, &ret->images, &ret->vnets, &ret->users,
+				   &ret->groups, &ret->hosts };
+
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct one_error err = { 0, "" };
+		char *xml = NULL;
+		int r;
+
+		if (!(what & kinds[i].bit))
+			continue;
+		switch (kinds[i].bit) {
+		case SITE_DS: r = one_datastorepool_info(c, &xml, &err); break;
+		case SITE_IMAGES: r = one_imagepool_info(c, -2, &xml, &err); break;
+		case SITE_VNETS: r = one_vnpool_info(c, -2, &xml, &err); break;
+		case SITE_USERS: r = one_userpool_info(c, &xml, &err); break;
+		case SITE_GROUPS: r = one_grouppool_info(c, &xml, &err); break;
+		default: r = one_hostpool_info(c, &xml, &err); break;
+		}
+		if (r < 0) {
+			cmd_site_free(ret);
+			return log_error(0, "OpenNebula: %s", err.msg[0] ? err.msg : strerror(-r)), r;
+		}
+		r = one_pool_parse(xml, strlen(xml), kinds[i].pool, kinds[i].elem, dst[i]);
+		free(xml);
+		if (r < 0) {
+			cmd_site_free(ret);
+			return log_error(r, "OpenNebula: %s returned a document onedr cannot read",
+					 kinds[i].call);
+		}
+	}
+	return 0;
+}
+
+const char *cmd_vm_label(const struct manifest *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "VM %s/%d (%s)", m->site, m->vm_id, m->name);
+	return buf;
+}
+
+const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *pool,
+					  const char *rbd)
+{
+	size_t pl = strlen(pool);
+
+	for (size_t i = 0; i < s->images.n; i++) {
+		const char *src = s->images.v[i]->source;
+
+		if (src && !strncmp(src, pool, pl) && src[pl] == '/' && !strcmp(src + pl + 1, rbd))
+			return s->images.v[i];
+	}
+	return NULL;
+}
+
+/* Whether (kind, name) is reported for the first time: one missing map
+ * shared by many disks is one error line, not one per disk. */
+static bool first_report(int kind, const char *name)
+{
+	static struct reported {
+		int kind;
+		char name[128];
+	} seen[64];
+	static size_t n;
+
+	for (size_t i = 0; i < n; i++)
+		if (seen[i].kind == kind && !strncmp(seen[i].name, name, sizeof(seen[i].name) - 1))
+			return false;
+	if (n < sizeof(seen) / sizeof(seen[0])) {
+		seen[n].kind = kind;
+		snprintf(seen[n].name, sizeof(seen[n].name), "%s", name);
+		n++;
+	}
+	return true;
+}
+
+/* Map name through kind's map and find it among objs; log what is wrong. */
+const struct one_obj *cmd_map_obj(const struct onedr_conf *conf, enum map_kind kind,
+				  const char *name, const struct one_objs *objs,
+				  const char *what, const char *label)
+{
+	const char *to = NULL;
+	const struct one_obj *o;
+
+	if (!name) {
+		log_error(0, "%s: the manifest names no %s", label, what);
+		return NULL;
+	}
+	if (!conf_map_find(conf, kind, name, &to)) {
+		if (first_report(kind, name))
+			log_error(0, "%s: no %s for %s '%s' in %s", label, conf_map_kind_name(kind),
+				  what, name, conf->path ? conf->path : "onedr.conf");
+		return NULL;
+	}
+	o = one_objs_by_name(objs, to);
+	if (!o && first_report(kind + MAP_KINDS, to))
+		log_error(0, "%s: %s '%s' (mapped from '%s') does not exist on this site", label,
+			  what, to, name);
+	return o;
+}
+
+const struct one_obj *cmd_caller(struct one_client *c, const struct site_objs *s)
+{
+	return one_objs_by_name(&s->users, one_client_user(c));
+}
+
+int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
+		       struct takeover *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (cmd_load_conf(ctx) < 0)
+		return EXIT_USAGE;
+	t->scan = calloc(1, sizeof(*t->scan));
+	if (!t->scan)
+		return log_error(-ENOMEM, "%s", ctx->name), EXIT_UNAVAILABLE;
+	if (cmd_connect(ctx, false, &t->ceph, NULL, NULL) < 0 ||
+	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->scan) < 0)
+		return EXIT_UNAVAILABLE;
+	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms) < 0)
+		return EXIT_USAGE;
+	if (cmd_one_connect(ctx, &t->one) < 0 || cmd_site_load(t->one, what, &t->site) < 0)
+		return EXIT_UNAVAILABLE;
+	return 0;
+}
+
+void cmd_takeover_end(struct takeover *t)
+{
+	free(t->vms);
+	cmd_site_free(&t->site);
+	if (t->scan)
+		store_scan_free(t->scan);
+	free(t->scan);
+	one_client_free(t->one);
+	ceph_close(t->ceph);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,262 @@
+/*
+ * cmd-register.c: onedr register [--pool P] (VM... | --all)
+ *
+ * On the site taking over: register every Ceph disk of each VM (from its
+ * manifest) as a persistent image whose SOURCE is the mirrored RBD, as the
+ * failover runbook does by hand. An image whose SOURCE is already
+ * registered is reused, never registered twice, so a rerun after a crash
+ * finishes the job. Every check (mappings, datastores, users, groups, the
+ * RBDs themselves) runs before anything is created.
+ *
+ * Deleting such an image in OpenNebula runs the Ceph datastore's rm, which
+ * deletes the RBD itself: onedr never deletes images.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "manifest-store.h"
+#include "one.h"
+
+/* What registering one disk needs, found by the checks. */
+struct reg_disk {
+	const struct manifest *m;
+	const struct manifest_disk *d;
+	const struct one_obj *image;	/* already registered, or NULL */
+	const struct one_obj *ds;	/* where to register it */
+	const struct one_obj *user, *group;
+};
+
+static bool check_datastore(const struct one_obj *ds, const struct manifest_disk *d,
+			    const char *label)
+{
+	const char *pool = tmpl_get(ds->tmpl, "POOL_NAME");
+
+	if (ds->type != 0) {
+		log_error(0, "%s: datastore '%s' is not an image datastore", label, ds->name);
+		return false;
+	}
+	if (!ds->tm_mad || strcmp(ds->tm_mad, "ceph")) {
+		log_error(0, "%s: datastore '%s' is not a Ceph datastore (TM_MAD %s)", label,
+			  ds->name, ds->tm_mad ? ds->tm_mad : "none");
+		return false;
+	}
+	if (strcmp(pool ? pool : "one", d->pool)) {
+		log_error(0, "%s: datastore '%s' uses pool '%s', the disk is in pool '%s'", label,
+			  ds->name, pool ? pool : "one", d->pool);
+		return false;
+	}
+	return true;
+}
+
+static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
+		size_t nvms, const struct site_objs *site, struct reg_disk **ret, size_t *ret_n)
+{
+	struct reg_disk *v = NULL;
+	size_t n = 0;
+	int bad = 0;
+
+	for (size_t i = 0; i < nvms; i++) {
+		const struct manifest *m = vms[i]->m;
+
+		for (size_t k = 0; k < m->n_disks; k++) {
+			const struct manifest_disk *d = &m->disks[k];
+			struct timespec dl = deadline_after(ctx->conf.image_timeout);
+			char vl[256], label[400];
+			struct reg_disk *nv, *rd;
+			rados_ioctx_t io;
+			rbd_image_t img;
+			int r;
+
+			if (d->kind == DISK_UNPROTECTED)
+				continue;
+			snprintf(label, sizeof(label), "%s disk %d (%s/%s)",
+				 cmd_vm_label(m, vl, sizeof(vl)), d->disk_id, d->pool, d->rbd);
+			nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return log_error(-ENOMEM, "register");
+			}
+			v = nv;
+			rd = &v[n++];
+			memset(rd, 0, sizeof(*rd));
+			rd->m = m;
+			rd->d = d;
+			rd->image = cmd_image_by_source(site, d->pool, d->rbd);
+			if (rd->image && rd->image->state == 7 /* DELETE */)
+				rd->image = NULL;
+			rd->user = cmd_map_obj(&ctx->conf, MAP_USER, d->uname, &site->users, "user", label);
+			rd->group = cmd_map_obj(&ctx->conf, MAP_GROUP, d->gname, &site->groups, "group", label);
+			if (!rd->user || !rd->group)
+				bad++;
+			if (!rd->image) {
+				rd->ds = cmd_map_obj(&ctx->conf, MAP_DATASTORE, d->datastore, &site->ds,
+						     "datastore", label);
+				if (!rd->ds || !check_datastore(rd->ds, d, label))
+					bad++;
+			}
+			/* the RBD must be here: rbd-mirror made it */
+			r = ceph_pool(c, d->pool, &io);
+			if (r == 0 && (r = ceph_image_open(io, d->rbd, true, &dl, &img)) == 0)
+				ceph_image_close(img, &dl);
+			if (r < 0) {
+				log_error(0, "%s: %s", label, r == -ENOENT ?
+					  "no such RBD image on this site: is it mirrored?" : strerror(-r));
+				bad++;
+			}
+		}
+	}
+	if (bad) {
+		free(v);
+		return -EINVAL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int ensure_owner(struct one_client *one, int id, int uid, int gid, int cur_uid, int cur_gid,
+			struct one_error *err)
+{
+	if (cur_uid == uid && cur_gid == gid)
+		return 0;
+	return one_image_chown(one, id, uid, gid, err);
+}
+
+static int register_disk(struct one_client *one, const struct reg_disk *rd,
+			 const struct one_obj *caller, int *ret_id, bool *ret_new, struct one_error *err)
+{
+	char *xml = NULL;
+	int r, id;
+
+	*ret_new = false;
+	if (rd->image) {
+		*ret_id = rd->image->id;
+		return ensure_owner(one, rd->image->id, rd->user->id, rd->group->id, rd->image->uid,
+				    rd->image->gid, err);
+	}
+	r = one_tmpl_to_xml(rd->d->image, &xml);
+	if (r < 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot write the image template: %s", strerror(-r));
+		return r;
+	}
+	/* oneadmin skips the capacity check: a Ceph datastore that was never
+	 * monitored reports 0 MB free, and the data is already there */
+	r = one_image_allocate(one, xml, rd->ds->id, true, &id, err);
+	free(xml);
+	if (r < 0)
+		return r;
+	*ret_id = id;
+	*ret_new = true;
+	/* a new image belongs to the caller and its primary group */
+	return ensure_owner(one, id, rd->user->id, rd->group->id, caller ? caller->id : -1,
+			    caller ? caller->gid : -1, err);
+}
+
+static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "pool", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, OPT_ALL },
+		CMD_COMMON_OPTIONS
+	};
+	struct takeover t;
+	struct reg_disk *disks = NULL;
+	size_t ndisks = 0, created = 0, reused = 0, failed = 0;
+	bool all = false;
+	int opt, r, code;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT "p:", long_options, NULL)) != -1) {
+		if (opt == 'p')
+			ctx->pool_cli = optarg;
+		else if (opt == OPT_ALL)
+			all = true;
+		else if ((r = cmd_common_option(ctx, &cmd_register_entry, opt, optarg)) != 0)
+			return r == 1 ? EXIT_OK : EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	if (all == (argc > 0)) {
+		log_error(0, "name VMs (ID or SITE:ID of the other site), or --all, not both");
+		cmd_usage(&cmd_register_entry, false);
+		return EXIT_USAGE;
+	}
+	code = cmd_takeover_begin(ctx, argc, argv, all, SITE_DS | SITE_IMAGES | SITE_USERS | SITE_GROUPS, &t);
+	if (code != 0)
+		goto out;
+	if (plan(ctx, t.ceph, t.vms, t.nvms, &t.site, &disks, &ndisks) < 0) {
+		code = EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < ndisks; i++) {
+		const struct reg_disk *rd = &disks[i];
+		struct one_error err = { 0, "" };
+		char vl[256];
+		bool is_new;
+		int id = -1;
+
+		r = register_disk(t.one, rd, cmd_caller(t.one, &t.site), &id, &is_new, &err);
+		cmd_vm_label(rd->m, vl, sizeof(vl));
+		if (r < 0) {
+			failed++;
+			if (id >= 0)
+				printf("%s: disk %d %s/%s: image %d registered, but its owner could not be set: %s\n",
+				       vl, rd->d->disk_id, rd->d->pool, rd->d->rbd, id, err.msg);
+			else
+				printf("%s: disk %d %s/%s: failed: %s\n", vl, rd->d->disk_id,
+				       rd->d->pool, rd->d->rbd, err.msg);
+			continue;
+		}
+		if (is_new)
+			created++;
+		else
+			reused++;
+		printf("%s: disk %d %s/%s: image %d (%s)\n", vl, rd->d->disk_id, rd->d->pool,
+		       rd->d->rbd, id, is_new ? "registered" : "already registered");
+	}
+	for (size_t i = 0; i < t.nvms; i++)
+		for (size_t k = 0; k < t.vms[i]->m->n_disks; k++)
+			if (t.vms[i]->m->disks[k].kind == DISK_UNPROTECTED) {
+				char vl[256];
+
+				printf("%s: disk %d UNPROTECTED, not registered: %s\n",
+				       cmd_vm_label(t.vms[i]->m, vl, sizeof(vl)),
+				       t.vms[i]->m->disks[k].disk_id, t.vms[i]->m->disks[k].reason);
+			}
+	printf("register: %zu VMs, %zu disks: %zu registered, %zu already registered, %zu failed\n",
+	       t.nvms, ndisks, created, reused, failed);
+	code = failed ? EXIT_PARTIAL : EXIT_OK;
+out:
+	free(disks);
+	cmd_takeover_end(&t);
+	return code;
+}
+
+const struct cmd_entry cmd_register_entry = {
+	.name = "register",
+	.usage = "[--pool P] (VM... | --all)",
+	.summary = "register the mirrored disks of VMs as persistent images on this site",
+	.help =
+	"Run it on the site taking over. For each VM (its ID on the other site, or\n"
+	"SITE:ID; --all: every VM whose manifest in the pool comes from another\n"
+	"site), each Ceph disk of its manifest is registered as a persistent image\n"
+	"whose SOURCE is the mirrored RBD (one.image.allocate, capacity check\n"
+	"skipped), in the datastore, and for the user and group, that DATASTORE_MAP,\n"
+	"USER_MAP and GROUP_MAP of onedr.conf map the other site's names to.\n"
+	"An image whose SOURCE is already registered is reused: a rerun registers\n"
+	"nothing twice. Every check runs before anything is created.\n"
+	"\n"
+	"WARNING: deleting such an image in OpenNebula (oneimage delete) runs the\n"
+	"Ceph datastore's rm, which DELETES THE RBD IMAGE and its data. onedr never\n"
+	"deletes images.\n"
+	"\n"
+	"  -p, --pool P   the pool holding the manifests (default: CEPH/POOL, else 'one')\n"
+	"  --all          every VM from another site\n",
+	.exec = cmd_register,
+};

@@ -1,0 +1,81 @@
+/*
+ * manifest-store.h: manifests kept in RBD image-meta (key MANIFEST_META_KEY)
+ * on the disks of the VM they describe.
+ *
+ * rbd-mirror replicates image-meta with the data: in journal mode as soon as
+ * the journal entry is replayed; in snapshot mode only with the next mirror
+ * snapshot, so store_write() takes one after changing the manifest of a
+ * snapshot-mode primary. A non-primary image refuses metadata (-EROFS).
+ */
+#ifndef ONEDR_MANIFEST_STORE_H
+#define ONEDR_MANIFEST_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <rados/librados.h>
+#include <rbd/librbd.h>
+
+#include "manifest.h"
+
+enum store_result {
+	STORE_UNCHANGED,	/* the image already held the same manifest */
+	STORE_WRITTEN,		/* written; journal mode carries it to the peer */
+	STORE_WRITTEN_SNAPSHOT,	/* written, and a mirror snapshot taken to carry it */
+	STORE_WRITTEN_UNMIRRORED, /* written, but the image is not mirrored */
+};
+
+/*
+ * Write m into image's metadata unless it already holds the same manifest
+ * (its time aside). Returns 0 and what happened in *ret, or -ENOENT (no such
+ * image), -EROFS (non-primary), -E2BIG (manifest too large), -ETIMEDOUT, or
+ * another -errno from librbd.
+ */
+int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
+		const struct timespec *deadline, enum store_result *ret);
+
+/* The stored text of image's manifest. -ENOENT: no such image; -ENODATA: the
+ * image has no manifest; -E2BIG: larger than MANIFEST_MAX_SIZE. */
+int store_read(rados_ioctx_t io, const char *image, const struct timespec *deadline,
+	       char **ret_text, size_t *ret_len);
+
+/* The same on an open image. */
+int store_read_image(rbd_image_t image, char **ret_text, size_t *ret_len);
+
+/* One image of a pool that holds a manifest. */
+struct store_copy {
+	char *image;			/* RBD name */
+	int r;				/* 0, or why it could not be read or decoded */
+	char err[256];			/* when r < 0 */
+	struct manifest *m;		/* when r == 0 */
+};
+
+/* All manifests of one VM found in a pool: the newest copy decides. */
+struct store_vm {
+	const struct manifest *m;	/* newest copy (owned by a store_copy) */
+	size_t copies;			/* images holding a manifest of this VM */
+	bool differ;			/* some copies say something else (older) */
+};
+
+struct store_scan {
+	size_t ncopies;
+	struct store_copy *copies;	/* in pool listing order */
+	size_t nvms;
+	struct store_vm *vms;		/* ordered by site, then VM ID */
+	size_t nbad;			/* copies that could not be read or decoded */
+};
+
+/* Read every manifest of the pool (or of the nimages images named), concurrency
+ * images at a time. Images without a manifest are left out, except named
+ * ones, which stay with r -ENODATA (no manifest) or -ENOENT (no such image). */
+int store_scan(rados_ioctx_t io, const char *const *images, size_t nimages,
+	       unsigned concurrency, double image_timeout, struct store_scan *ret);
+void store_scan_free(struct store_scan *s);
+
+/* The VM (site, id) of a scan; site NULL: the only VM with that ID from a
+ * site other than not_site. -ENOENT: none; -EEXIST: several (ambiguous). */
+int store_find(const struct store_scan *s, const char *site, int id, const char *not_site,
+	       const struct store_vm **ret);
+
+#endif

@@ -24,7 +24,7 @@
 #include "one.h"
 
 struct export_stats {
-	size_t vms, failed, unprotected_vms, written, unchanged;
+	size_t vms, failed, skipped, unprotected_vms, written, unchanged;
 };
 
 static int parse_id(const char *s, int *ret)
@@ -111,6 +111,14 @@ static int export_vm(struct cmd_ctx *ctx, struct ceph *c,
 	size_t unprotected = 0;
 	int r;
 
+	/* OpenNebula's Ceph drivers make the clones and volatile disks when the
+	 * VM is first deployed: before that there is nothing to protect */
+	if (vm->state == VM_PENDING || vm->state == VM_HOLD || vm->state == VM_INIT) {
+		printf("VM %d (%s): skipped: not deployed yet, its disks do not exist\n", vm->id,
+		       vm->name);
+		st->skipped++;
+		return 0;
+	}
 	r = manifest_build(vm, images, ctx->conf.site ? ctx->conf.site : "unnamed-site",
 			   (long long)time(NULL), &m, &merr);
 	if (r < 0) {
@@ -250,8 +258,8 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 			one_vm_free(vm);
 	}
 	if (!print)
-		printf("export: %zu VMs: %zu failed, %zu with unprotected disks; manifests %zu written, %zu unchanged\n",
-		       st.vms, st.failed, st.unprotected_vms, st.written, st.unchanged);
+		printf("export: %zu VMs: %zu failed, %zu skipped, %zu with unprotected disks; manifests %zu written, %zu unchanged\n",
+		       st.vms, st.failed, st.skipped, st.unprotected_vms, st.written, st.unchanged);
 	r = st.failed ? EXIT_PARTIAL : EXIT_OK;
 out:
 	one_vms_free(&all_vms);

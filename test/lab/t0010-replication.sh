@@ -21,8 +21,8 @@ test_expect_success 'onedr status on site-a shows both as primary and healthy' '
 
 test_expect_success 'onedr status on site-b shows both as non-primary and replaying, with their lag' '
 	onedr_b status "$J" "$S" >out &&
-	grep -E "^$J +journal +non-primary +up\+replaying .* [0-9]+ entries +ok$" out &&
-	grep -E "^$S +snapshot +non-primary +up\+replaying .* [0-9]+ s +ok$" out &&
+	grep -E "^$J +journal +non-primary +up\+replaying .* [0-9]+ entries +- +ok$" out &&
+	grep -E "^$S +snapshot +non-primary +up\+replaying .* [0-9]+ s +- +ok$" out &&
 	grep -q "^HEALTHY: 2 mirrored images: 2 ok" out
 '
 

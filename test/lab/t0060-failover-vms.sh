@@ -194,7 +194,7 @@ test_expect_success 'onedr export --all writes every manifest and names the unpr
 	grep -q "^VM 2 (with-cdrom): disk 1 UNPROTECTED: not on Ceph (TM_MAD" out &&
 	grep -q "^VM 3: disk 0 $P/one-5: manifest written, mirror snapshot taken" out &&
 	grep -q "^VM 3: disk 1 $P/one-sys-3-1: manifest written, mirror snapshot taken" out &&
-	grep -q "^export: 4 VMs: 0 failed, 1 with unprotected disks; manifests 9 written, 0 unchanged" out
+	grep -q "^export: 4 VMs: 0 failed, 0 skipped, 1 with unprotected disks; manifests 9 written, 0 unchanged" out
 '
 
 test_expect_success 'export again rewrites nothing' '
@@ -220,6 +220,16 @@ DISK = [ TYPE = fs, SIZE = 8, FORMAT = raw ]" b:0 >id && test "$(cat id)" = 4 &&
 	wait_until 60 "damage replicated" sh -c "rbd -c \"$LAB_B_CONF\" image-meta get $P/one-sys-4-0 onedr.manifest | grep -q damagEd"
 '
 
+test_expect_success 'export of a VM never deployed skips it: its disks do not exist yet' '
+	call a one.vm.allocate "NAME = pending
+MEMORY = 64
+CPU = 1
+DISK = [ IMAGE_ID = 0 ]" b:1 >id && test "$(cat id)" = 5 &&
+	onedr_sa export 5 >out &&
+	grep -q "^VM 5 (pending): skipped: not deployed yet, its disks do not exist" out &&
+	grep -q "^export: 1 VMs: 0 failed, 1 skipped" out
+'
+
 test_expect_success 'guests write: data lands on site-a and replicates to site-b' '
 	for d in $DISKS; do write_data a "$d" 1 || exit 1; done &&
 	for d in $DISKS; do wait_until 120 "$d in sync" same_data "$d" || exit 1; done &&
@@ -228,6 +238,21 @@ test_expect_success 'guests write: data lands on site-a and replicates to site-b
 
 test_expect_success 'status on site-a shows each manifest synced to site-b' '
 	wait_until 60 "manifests synced" manifests_synced
+'
+
+manifest_state() {
+	onedr_sa status -j >st.json 2>/dev/null
+	python3 -c "import json, sys; m = {i[\"image\"]: i[\"manifest\"] for i in json.load(open(\"st.json\"))[\"images\"]}; sys.exit(m.get(sys.argv[1]) != sys.argv[2])" "$1" "$2"
+}
+
+test_expect_success 'a snapshot-mode manifest changed without a mirror snapshot shows as pending; export carries it' '
+	rbd_a image-meta get "$P/one-5" onedr.manifest >good &&
+	rbd_a image-meta set "$P/one-5" onedr.manifest "$(sed "s/<NAME>snapvm</<NAME>snapVM</" good)" &&
+	manifest_state one-5 pending &&
+	test_exit_code 4 onedr_sa status >out && grep -q "^one-5 .* pending .*manifest not on the peer yet" out &&
+	onedr_sa export 3 >out &&
+	grep -q "^VM 3: disk 0 $P/one-5: manifest written, mirror snapshot taken" out &&
+	wait_until 30 "one-5 manifest synced" manifest_state one-5 synced
 '
 
 test_expect_success 'onedr manifest on site-b lists the four VMs from site-a, and the damaged copy' '

@@ -444,6 +444,16 @@ static int classify(const struct one_vm *vm, const struct tmpl_attr *disk,
 	return r;
 }
 
+/* A vector left empty (NIC = [ ]) reads back from XML as an empty value, as
+ * oned reads <NIC/>: keep the manifest in the form it will be read back. */
+static int empty_vectors_as_values(struct tmpl *t)
+{
+	for (struct tmpl_attr *a = t->head; a; a = a->next)
+		if (!a->value && !a->sub && !(a->value = strdup("")))
+			return -ENOMEM;
+	return 0;
+}
+
 int manifest_build(const struct one_vm *vm, const struct one_objs *images,
 		   const char *site, long long now, struct manifest **ret,
 		   struct manifest_error *err)
@@ -493,6 +503,10 @@ int manifest_build(const struct one_vm *vm, const struct one_objs *images,
 	r = manifest_strip_template(m->tmpl);
 	if (r == 0)
 		r = manifest_strip_user_template(m->user_tmpl);
+	if (r == 0)
+		r = empty_vectors_as_values(m->tmpl);
+	if (r == 0)
+		r = empty_vectors_as_values(m->user_tmpl);
 	if (r < 0)
 		goto fail;
 	*ret = m;

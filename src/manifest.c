@@ -640,77 +640,29 @@ bool manifest_same(const struct manifest *a, const struct manifest *b)
 	return same;
 }
 
-static xmlNodePtr elem(xmlNodePtr n, const char *name)
-{
-	for (xmlNodePtr c = n->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST name) == 0)
-			return c;
-	return NULL;
-}
-
-static int get_str(xmlNodePtr n, const char *name, bool required, char **ret)
-{
-	xmlNodePtr c = elem(n, name);
-	xmlChar *v;
-
-	*ret = NULL;
-	if (!c)
-		return required ? -EINVAL : 0;
-	v = xmlNodeGetContent(c);
-	*ret = strdup(v ? (const char *)v : "");
-	xmlFree(v);
-	return *ret ? 0 : -ENOMEM;
-}
-
-static int get_ll(xmlNodePtr n, const char *name, long long *ret)
-{
-	char *s, *end;
-	int r = get_str(n, name, true, &s);
-
-	if (r < 0)
-		return r;
-	errno = 0;
-	*ret = strtoll(s, &end, 10);
-	r = (errno || end == s || *end) ? -EINVAL : 0;
-	free(s);
-	return r;
-}
-
-static int get_int(xmlNodePtr n, const char *name, int *ret)
-{
-	long long v;
-	int r = get_ll(n, name, &v);
-
-	if (r == 0 && (v < INT_MIN || v > INT_MAX))
-		r = -EINVAL;
-	if (r == 0)
-		*ret = (int)v;
-	return r;
-}
-
 static int read_disk(xmlNodePtr n, struct manifest_disk *d, struct manifest_error *err)
 {
 	char *kind;
 	xmlNodePtr it;
 	int r;
 
-	if ((r = get_int(n, "DISK_ID", &d->disk_id)) < 0 ||
-	    (r = get_str(n, "KIND", true, &kind)) < 0)
+	if ((r = one_xml_int(n, "DISK_ID", true, &d->disk_id)) < 0 ||
+	    (r = one_xml_str(n, "KIND", true, &kind)) < 0)
 		return fail(err, r, "a DISK without DISK_ID or KIND");
 	r = kind_from_name(kind, &d->kind);
 	free(kind);
 	if (r < 0)
 		return fail(err, r, "DISK %d: unknown KIND", d->disk_id);
-	if ((r = get_str(n, "POOL", false, &d->pool)) < 0 ||
-	    (r = get_str(n, "RBD", false, &d->rbd)) < 0 ||
-	    (r = get_str(n, "REASON", false, &d->reason)) < 0 ||
-	    (r = get_str(n, "DATASTORE", false, &d->datastore)) < 0 ||
-	    (r = get_int(n, "DATASTORE_ID", &d->datastore_id)) < 0 ||
-	    (r = get_int(n, "IMAGE_ID", &d->image_id)) < 0 ||
-	    (r = get_str(n, "UNAME", false, &d->uname)) < 0 ||
-	    (r = get_str(n, "GNAME", false, &d->gname)) < 0)
+	if ((r = one_xml_str(n, "POOL", false, &d->pool)) < 0 ||
+	    (r = one_xml_str(n, "RBD", false, &d->rbd)) < 0 ||
+	    (r = one_xml_str(n, "REASON", false, &d->reason)) < 0 ||
+	    (r = one_xml_str(n, "DATASTORE", false, &d->datastore)) < 0 ||
+	    (r = one_xml_int(n, "DATASTORE_ID", true, &d->datastore_id)) < 0 ||
+	    (r = one_xml_int(n, "IMAGE_ID", true, &d->image_id)) < 0 ||
+	    (r = one_xml_str(n, "UNAME", false, &d->uname)) < 0 ||
+	    (r = one_xml_str(n, "GNAME", false, &d->gname)) < 0)
 		return fail(err, r, "DISK %d: malformed", d->disk_id);
-	it = elem(n, "IMAGE_TEMPLATE");
+	it = one_xml_child(n, "IMAGE_TEMPLATE");
 	if (d->kind == DISK_UNPROTECTED) {
 		if (!d->reason || it || d->pool || d->rbd)
 			return fail(err, -EINVAL, "DISK %d: malformed unprotected disk", d->disk_id);
@@ -779,26 +731,26 @@ int manifest_decode(const char *text, size_t len, struct manifest **ret,
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = get_ll(root, "VERSION", &v)) < 0 || v != (long long)version) {
+	if ((r = one_xml_ll(root, "VERSION", true, &v)) < 0 || v != (long long)version) {
 		r = fail(err, -EINVAL, "VERSION differs from the header");
 		goto out;
 	}
 	m->version = (unsigned)version;
-	if ((r = get_str(root, "SITE", true, &m->site)) < 0 ||
-	    (r = get_int(root, "VM_ID", &m->vm_id)) < 0 ||
-	    (r = get_ll(root, "TIME", &m->time)) < 0 ||
-	    (r = get_str(root, "NAME", true, &m->name)) < 0 ||
-	    (r = get_str(root, "UNAME", false, &m->uname)) < 0 ||
-	    (r = get_str(root, "GNAME", false, &m->gname)) < 0 || m->vm_id < 0) {
+	if ((r = one_xml_str(root, "SITE", true, &m->site)) < 0 ||
+	    (r = one_xml_int(root, "VM_ID", true, &m->vm_id)) < 0 ||
+	    (r = one_xml_ll(root, "TIME", true, &m->time)) < 0 ||
+	    (r = one_xml_str(root, "NAME", true, &m->name)) < 0 ||
+	    (r = one_xml_str(root, "UNAME", false, &m->uname)) < 0 ||
+	    (r = one_xml_str(root, "GNAME", false, &m->gname)) < 0 || m->vm_id < 0) {
 		r = fail(err, r == -ENOMEM ? r : -EINVAL, "missing or malformed SITE, VM_ID, TIME or NAME");
 		goto out;
 	}
-	if (!elem(root, "TEMPLATE") || !elem(root, "USER_TEMPLATE")) {
+	if (!one_xml_child(root, "TEMPLATE") || !one_xml_child(root, "USER_TEMPLATE")) {
 		r = fail(err, -EINVAL, "no TEMPLATE or USER_TEMPLATE");
 		goto out;
 	}
-	if ((r = one_tmpl_from_xml(elem(root, "TEMPLATE"), &m->tmpl)) < 0 ||
-	    (r = one_tmpl_from_xml(elem(root, "USER_TEMPLATE"), &m->user_tmpl)) < 0) {
+	if ((r = one_tmpl_from_xml(one_xml_child(root, "TEMPLATE"), &m->tmpl)) < 0 ||
+	    (r = one_tmpl_from_xml(one_xml_child(root, "USER_TEMPLATE"), &m->user_tmpl)) < 0) {
 		fail(err, r, "malformed TEMPLATE or USER_TEMPLATE");
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "mirror.h"
 #include "peer.h"
+#include "rbd-journal.h"
 
 int mirror_item_parse(const char *spec, const char *default_pool, struct mirror_item *item)
 {
@@ -110,6 +111,7 @@ static void progress(struct mirror_ctx *ctx, const struct mirror_item *it, const
 struct listed {
 	char *name;
 	char *id;
+	int mode;		/* rbd_mirror_image_mode_t, -1 unknown */
 };
 
 struct listing {
@@ -132,6 +134,46 @@ static void listing_free(struct listing *l)
 	free(l->v);
 	free(l->plain);
 	memset(l, 0, sizeof(*l));
+}
+
+/* The mode of each mirror-enabled image, from the pool's entries (one
+ * omap read per 256 images instead of a librbd call per image). An entry
+ * that will not decode leaves its mode unknown: the image's own call
+ * tells it later. */
+static int listing_load_modes(rados_ioctx_t io, struct listing *l)
+{
+	char start[128] = "";
+	unsigned char more = 1;
+	int r = 0;
+
+	while (more && r == 0) {
+		rados_read_op_t op = rados_create_read_op();
+		rados_omap_iter_t iter = NULL;
+		int prval = 0;
+		char *key, *val;
+		size_t klen, vlen, i;
+
+		if (!op)
+			return -ENOMEM;
+		rados_read_op_omap_get_vals2(op, start, "image_", 256, &iter, &more, &prval);
+		r = rados_read_op_operate(op, io, "rbd_mirroring", 0);
+		if (r == 0)
+			r = prval;
+		while (r == 0 && rados_omap_get_next2(iter, &key, &val, &klen, &vlen) == 0 && key) {
+			struct rbdj_mirror_image mi;
+
+			snprintf(start, sizeof(start), "%s", key);
+			if (rbdj_decode_mirror_image(val, vlen, &mi) < 0)
+				continue;
+			for (i = 0; i < l->n; i++)
+				if (!strcmp(l->v[i].id, key + strlen("image_")))
+					l->v[i].mode = mi.mode;
+		}
+		if (iter)
+			rados_omap_get_end(iter);
+		rados_release_read_op(op);
+	}
+	return r == -ENOENT ? 0 : r;
 }
 
 static int listing_load(rados_ioctx_t io, struct listing *l)
@@ -172,6 +214,7 @@ static int listing_load(rados_ioctx_t io, struct listing *l)
 			enabled[j] = true;
 			l->v[l->n].name = strdup(specs[j].name);
 			l->v[l->n].id = strdup(specs[j].id);
+			l->v[l->n].mode = -1;
 			if (!l->v[l->n].name || !l->v[l->n].id)
 				r = -ENOMEM;
 			l->n++;
@@ -188,6 +231,8 @@ static int listing_load(rados_ioctx_t io, struct listing *l)
 	free(enabled);
 	rbd_image_spec_list_cleanup(specs, nspecs);
 	free(specs);
+	if (r >= 0 && l->n)
+		r = listing_load_modes(io, l);
 	if (r < 0) {
 		listing_free(l);
 		return r;
@@ -232,6 +277,30 @@ static struct run_pool *run_pool(struct run *run, const char *pool)
 	return NULL;
 }
 
+/* librbd answers -EINVAL to a promote of a primary image and a demote of a
+ * non-primary one (and when mirroring was disabled meanwhile). The fast
+ * path calls them without asking the role first; this tells which it was. */
+static void settle_einval(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image,
+			  bool want_primary, const char *what)
+{
+	struct timespec dl = deadline_after(ctx->image_timeout);
+	rbd_mirror_image_info_t info;
+	int r;
+
+	r = ceph_mirror_get_info(image, &dl, &info);
+	if (r < 0) {
+		item_fail(it, r, "get mirror info");
+		return;
+	}
+	if (info.state != RBD_MIRROR_IMAGE_ENABLED)
+		item_set(it, MIRROR_FAILED, -EINVAL, "mirroring is not enabled on this image");
+	else if (info.primary == want_primary)
+		item_set(it, MIRROR_NOOP, 0, want_primary ? "already primary" : "already non-primary");
+	else
+		item_fail(it, -EINVAL, what);
+	rbd_mirror_image_get_info_cleanup(&info);
+}
+
 /* Promote. */
 
 /* Non-forced: wait until the peer's demotion has been replayed here, then promote. */
@@ -252,12 +321,18 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 		double left;
 
 		if (rp->has_peer) {
+			int local_primary;
+
 			r = peer_check_promote(&rp->site, image, it->image, &it->peer,
-					       mode, &dl, &verdict, why, sizeof(why));
+					       mode, &dl, &verdict, &local_primary, why, sizeof(why));
 			if (r < 0) {
 				item_set(it, MIRROR_REFUSED, r, "cannot check the image on %s (%s): "
 					 "not promoting without --force", peer, strerror(-r));
 				return r;
+			}
+			if (local_primary == 1) {
+				item_set(it, MIRROR_NOOP, 0, "already primary");
+				return 0;
 			}
 			if (verdict == PEER_PRIMARY) {
 				item_set(it, MIRROR_REFUSED, -EBUSY, "primary on %s: demote it there first, "
@@ -270,6 +345,10 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 			if (r == 0) {
 				item_set(it, MIRROR_DONE, 0, "promoted");
 				return 0;
+			}
+			if (r == -EINVAL) {
+				settle_einval(ctx, it, image, true, "promote");
+				return it->error;
 			}
 			if (r != -EBUSY && r != -EROFS) {
 				item_fail(it, r, "promote");
@@ -288,6 +367,12 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				 "the image is still locked by this site's rbd-mirror");
 		}
 		left = deadline_left(&wait_dl);
+		if (left <= 0 && verdict == PEER_BEHIND) {
+			item_set(it, MIRROR_REFUSED, -ETIMEDOUT, "not promoted after waiting %.0f s: %s; "
+				 "check %s's rbd-mirror, or promote with --no-peer and resync %s "
+				 "afterwards", ctx->promote_wait, why, peer, peer);
+			return -ETIMEDOUT;
+		}
 		if (left <= 0) {
 			item_set(it, MIRROR_REFUSED, -ETIMEDOUT, "not promoted after waiting %.0f s: %s%s%s%s",
 				 ctx->promote_wait, why, verdict == PEER_WAIT ?
@@ -296,7 +381,9 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 			return -ETIMEDOUT;
 		}
 		if (left <= next_note) {
-			progress(ctx, it, "waiting for %s's demotion: %s (%.0f s left)", peer, why, left);
+			progress(ctx, it, "waiting for %s%s: %s (%.0f s left)", peer,
+				 verdict == PEER_BEHIND ? " to replay this site's demotion" : "'s demotion",
+				 why, left);
 			next_note = left - 5;
 		}
 		usleep(250 * 1000);
@@ -307,11 +394,12 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 		       rbd_image_t image)
 {
 	enum peer_verdict verdict;
+	int local_primary = -1;
 	struct timespec dl;
 	char why[256];
 	int r;
 
-	if (it->primary) {
+	if (it->role_known && it->primary) {
 		item_set(it, MIRROR_NOOP, 0, "already primary");
 		return;
 	}
@@ -325,14 +413,21 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 	if (rp->has_peer && peer_check_promote(&rp->site, image, it->image, &it->peer,
 					       it->journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
 					       RBD_MIRROR_IMAGE_MODE_SNAPSHOT, &dl, &verdict,
-					       why, sizeof(why)) == 0 && verdict == PEER_PRIMARY) {
+					       &local_primary, why, sizeof(why)) == 0 &&
+	    local_primary != 1 && verdict == PEER_PRIMARY) {
 		item_set(it, MIRROR_REFUSED, -EBUSY, "primary on %s, which is reachable: demote it "
 			 "there instead of forcing", ctx->peer_name);
 		return;
 	}
+	if (local_primary == 1) {
+		item_set(it, MIRROR_NOOP, 0, "already primary");
+		return;
+	}
 	dl = deadline_after(ctx->image_timeout);
 	r = ceph_mirror_promote(image, true, &dl);
-	if (r < 0)
+	if (r == -EINVAL)
+		settle_einval(ctx, it, image, true, "forced promote");
+	else if (r < 0)
 		item_fail(it, r, "forced promote");
 	else
 		item_set(it, MIRROR_DONE, 0, "promoted (forced)");
@@ -345,12 +440,14 @@ static void do_demote(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_
 	struct timespec dl = deadline_after(ctx->image_timeout);
 	int r;
 
-	if (!it->primary) {
+	if (it->role_known && !it->primary) {
 		item_set(it, MIRROR_NOOP, 0, "already non-primary");
 		return;
 	}
 	r = ceph_mirror_demote(image, &dl);
-	if (r == -EROFS)
+	if (r == -EINVAL)
+		settle_einval(ctx, it, image, false, "demote");
+	else if (r == -EROFS)
 		item_set(it, MIRROR_FAILED, r, "demote: %s (the image lock is held, often by this "
 			 "site's rbd-mirror while the peer is unreachable)", strerror(-r));
 	else if (r < 0)
@@ -414,8 +511,12 @@ static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_
 
 /* One image: open, learn its role, act, close. */
 
-/* Mode and role, from the open image. */
-static int learn_role(struct mirror_item *it, rbd_image_t image, const struct timespec *dl)
+/* Role, and mode when the step needs it, from the open image. Each of
+ * the two calls costs the cluster a mirror-info read (and, in journal
+ * mode, a tag lookup), so the mode is read only when the peer checks of a
+ * promote need it. */
+static int learn_role(struct mirror_item *it, rbd_image_t image, bool need_mode,
+		      const struct timespec *dl)
 {
 	rbd_mirror_image_info_t info;
 	rbd_mirror_image_mode_t mode;
@@ -429,16 +530,20 @@ static int learn_role(struct mirror_item *it, rbd_image_t image, const struct ti
 	}
 	enabled = info.state == RBD_MIRROR_IMAGE_ENABLED;
 	it->primary = info.primary;
+	it->role_known = true;
 	rbd_mirror_image_get_info_cleanup(&info);
 	if (!enabled) {
 		item_set(it, MIRROR_FAILED, -EINVAL, "mirroring is not enabled on this image");
 		return -EINVAL;
 	}
+	if (!need_mode || it->primary)
+		return 0;
 	r = ceph_mirror_get_mode(image, dl, &mode);
 	if (r < 0) {
 		item_fail(it, r, "get mirror mode");
 		return r;
 	}
+	it->mode_known = true;
 	it->journal = mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
 	return 0;
 }
@@ -451,6 +556,7 @@ static void run_one(void *arg, size_t i)
 	struct run_pool *rp = run_pool(run, it->pool);
 	struct timespec start = deadline_after(0), dl = deadline_after(ctx->image_timeout);
 	rbd_image_t image;
+	bool need_mode;
 	int r;
 
 	if (!rp) {
@@ -467,7 +573,14 @@ static void run_one(void *arg, size_t i)
 			item_fail(it, r, "open");
 		goto out;
 	}
-	if (learn_role(it, image, &dl) == 0) {
+	/* A listed image whose mode is known (or not needed) goes straight to
+	 * its step: librbd's promote and demote read the role themselves, and
+	 * the peer checks read our journal's last tag. Asking the role first
+	 * would cost every image two more mirror-info reads, each of which,
+	 * in journal mode, opens a journaler. */
+	need_mode = run->op == MIRROR_OP_PROMOTE && rp->has_peer && !it->mode_known;
+	if ((it->id[0] && run->op != MIRROR_OP_RESYNC && !need_mode) ||
+	    learn_role(it, image, need_mode, &dl) == 0) {
 		if (run->op == MIRROR_OP_PROMOTE)
 			do_promote(ctx, rp, it, image);
 		else if (run->op == MIRROR_OP_DEMOTE)
@@ -528,8 +641,11 @@ static int prepare_pool(struct run *run, const char *pool)
 
 		if (strcmp(it->pool, pool))
 			continue;
-		if ((l = listing_find(&here, it->image)))
+		if ((l = listing_find(&here, it->image))) {
 			snprintf(it->id, sizeof(it->id), "%s", l->id);
+			it->mode_known = l->mode >= 0;
+			it->journal = l->mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
+		}
 		if (rp->has_peer && (l = listing_find(&there, it->image))) {
 			it->peer.known = true;
 			snprintf(it->peer.id, sizeof(it->peer.id), "%s", l->id);

@@ -35,7 +35,9 @@ struct mirror_item {
 	uint64_t size;		/* resync: image size, bytes */
 	uint64_t used;		/* resync: allocated bytes (upper bound of the copy) */
 	/* Learnt from the image, and from the pool listings before the run. */
+	bool role_known;	/* primary holds the role (read when a step needs it) */
 	bool primary;
+	bool mode_known;	/* journal holds the mirroring mode */
 	bool journal;
 	char id[64];		/* the image id, when listed as mirror-enabled */
 	struct peer_image peer;	/* the peer's copy */

@@ -57,7 +57,7 @@ static char *text_of(xmlNodePtr n)
 	return s;
 }
 
-static xmlNodePtr child(xmlNodePtr n, const char *name)
+xmlNodePtr one_xml_child(xmlNodePtr n, const char *name)
 {
 	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
 		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST name) == 0)
@@ -65,20 +65,20 @@ static xmlNodePtr child(xmlNodePtr n, const char *name)
 	return NULL;
 }
 
-static int child_str(xmlNodePtr n, const char *name, char **ret)
+int one_xml_str(xmlNodePtr n, const char *name, bool required, char **ret)
 {
-	xmlNodePtr c = child(n, name);
+	xmlNodePtr c = one_xml_child(n, name);
 
+	*ret = NULL;
 	if (!c)
-		return 0;
+		return required ? -EINVAL : 0;
 	*ret = text_of(c);
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* An integer child: required ones must be there and numeric. */
-static int child_ll(xmlNodePtr n, const char *name, bool required, long long *ret)
+int one_xml_ll(xmlNodePtr n, const char *name, bool required, long long *ret)
 {
-	xmlNodePtr c = child(n, name);
+	xmlNodePtr c = one_xml_child(n, name);
 	char *s, *end;
 	long long v;
 
@@ -98,10 +98,10 @@ static int child_ll(xmlNodePtr n, const char *name, bool required, long long *re
 	return 0;
 }
 
-static int child_int(xmlNodePtr n, const char *name, bool required, int *ret)
+int one_xml_int(xmlNodePtr n, const char *name, bool required, int *ret)
 {
 	long long v = *ret;
-	int r = child_ll(n, name, required, &v);
+	int r = one_xml_ll(n, name, required, &v);
 
 	if (r < 0)
 		return r;
@@ -205,12 +205,12 @@ static int read_header(xmlNodePtr n, int *id, int *uid, int *gid,
 	int r;
 
 	*uid = *gid = -1;
-	if ((r = child_int(n, "ID", true, id)) < 0 ||
-	    (r = child_int(n, "UID", false, uid)) < 0 ||
-	    (r = child_int(n, "GID", false, gid)) < 0 ||
-	    (r = child_str(n, "NAME", name)) < 0 ||
-	    (r = child_str(n, "UNAME", uname)) < 0 ||
-	    (r = child_str(n, "GNAME", gname)) < 0)
+	if ((r = one_xml_int(n, "ID", true, id)) < 0 ||
+	    (r = one_xml_int(n, "UID", false, uid)) < 0 ||
+	    (r = one_xml_int(n, "GID", false, gid)) < 0 ||
+	    (r = one_xml_str(n, "NAME", false, name)) < 0 ||
+	    (r = one_xml_str(n, "UNAME", false, uname)) < 0 ||
+	    (r = one_xml_str(n, "GNAME", false, gname)) < 0)
 		return r;
 	if (*id < 0 || !*name)
 		return -EINVAL;
@@ -228,21 +228,21 @@ static int vm_from_node(xmlNodePtr n, struct one_vm **ret)
 	vm->state = vm->lcm_state = vm->ds_id = -1;
 	r = read_header(n, &vm->id, &vm->uid, &vm->gid, &vm->name, &vm->uname, &vm->gname);
 	if (r == 0)
-		r = child_int(n, "STATE", true, &vm->state);
+		r = one_xml_int(n, "STATE", true, &vm->state);
 	if (r == 0)
-		r = child_int(n, "LCM_STATE", false, &vm->lcm_state);
+		r = one_xml_int(n, "LCM_STATE", false, &vm->lcm_state);
 	if (r == 0)
-		r = one_tmpl_from_xml(child(n, "TEMPLATE"), &vm->tmpl);
+		r = one_tmpl_from_xml(one_xml_child(n, "TEMPLATE"), &vm->tmpl);
 	if (r == 0)
-		r = one_tmpl_from_xml(child(n, "USER_TEMPLATE"), &vm->user_tmpl);
-	h = child(n, "HISTORY_RECORDS");
+		r = one_tmpl_from_xml(one_xml_child(n, "USER_TEMPLATE"), &vm->user_tmpl);
+	h = one_xml_child(n, "HISTORY_RECORDS");
 	for (xmlNodePtr c = h ? h->children : NULL; c; c = c->next)
 		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST "HISTORY") == 0)
 			hist = c;
 	if (r == 0 && hist) {
-		r = child_int(hist, "DS_ID", false, &vm->ds_id);
+		r = one_xml_int(hist, "DS_ID", false, &vm->ds_id);
 		if (r == 0)
-			r = child_str(hist, "HOSTNAME", &vm->hostname);
+			r = one_xml_str(hist, "HOSTNAME", false, &vm->hostname);
 	}
 	if (r < 0) {
 		one_vm_free(vm);
@@ -318,25 +318,25 @@ static int obj_from_node(xmlNodePtr n, struct one_obj **ret)
 	o->size_mb = -1;
 	r = read_header(n, &o->id, &o->uid, &o->gid, &o->name, &o->uname, &o->gname);
 	if (r == 0)
-		r = child_int(n, "STATE", false, &o->state);
+		r = one_xml_int(n, "STATE", false, &o->state);
 	if (r == 0)
-		r = child_int(n, "TYPE", false, &o->type);
+		r = one_xml_int(n, "TYPE", false, &o->type);
 	if (r == 0)
-		r = child_str(n, "SOURCE", &o->source);
+		r = one_xml_str(n, "SOURCE", false, &o->source);
 	if (r == 0)
-		r = child_ll(n, "PERSISTENT", false, &pers);
+		r = one_xml_ll(n, "PERSISTENT", false, &pers);
 	if (r == 0)
-		r = child_ll(n, "SIZE", false, &o->size_mb);
+		r = one_xml_ll(n, "SIZE", false, &o->size_mb);
 	if (r == 0)
-		r = child_int(n, "DATASTORE_ID", false, &o->ds_id);
+		r = one_xml_int(n, "DATASTORE_ID", false, &o->ds_id);
 	if (r == 0)
-		r = child_str(n, "DATASTORE", &o->ds_name);
+		r = one_xml_str(n, "DATASTORE", false, &o->ds_name);
 	if (r == 0)
-		r = child_str(n, "DS_MAD", &o->ds_mad);
+		r = one_xml_str(n, "DS_MAD", false, &o->ds_mad);
 	if (r == 0)
-		r = child_str(n, "TM_MAD", &o->tm_mad);
+		r = one_xml_str(n, "TM_MAD", false, &o->tm_mad);
 	if (r == 0)
-		r = one_tmpl_from_xml(child(n, "TEMPLATE"), &o->tmpl);
+		r = one_tmpl_from_xml(one_xml_child(n, "TEMPLATE"), &o->tmpl);
 	if (r < 0) {
 		one_obj_free(o);
 		return r;

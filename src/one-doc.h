@@ -95,6 +95,14 @@ void one_objs_free(struct one_objs *objs);
 const struct one_obj *one_objs_by_name(const struct one_objs *objs, const char *name);
 const struct one_obj *one_objs_by_id(const struct one_objs *objs, int id);
 
+/* Readers of an element's child elements, shared with the manifest. A
+ * missing child is -EINVAL when required, else 0 (and NULL for a string);
+ * a number must be all digits (-EINVAL). */
+xmlNodePtr one_xml_child(xmlNodePtr n, const char *name);
+int one_xml_str(xmlNodePtr n, const char *name, bool required, char **ret);
+int one_xml_ll(xmlNodePtr n, const char *name, bool required, long long *ret);
+int one_xml_int(xmlNodePtr n, const char *name, bool required, int *ret);
+
 /* Convert element node's children to a template (-EINVAL as above). */
 int one_tmpl_from_xml(xmlNodePtr node, struct tmpl **ret);
 

@@ -37,7 +37,7 @@ int peer_is_primary(rados_ioctx_t peer_io, const char *name,
 /* The decisions, apart from the I/O that feeds them (unit-tested). */
 
 enum peer_verdict peer_journal_verdict(const struct rbdj_tag *last, const struct rbdj_client *ours,
-				       bool replayed_demotion, char *why, size_t why_len)
+				       bool replayed_demotion, bool we_demoted, char *why, size_t why_len)
 {
 	if (!last) {
 		snprintf(why, why_len, "the peer's journal has no epoch yet");
@@ -46,6 +46,16 @@ enum peer_verdict peer_journal_verdict(const struct rbdj_tag *last, const struct
 	if (!strcmp(last->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID)) {
 		snprintf(why, why_len, "the peer's copy is primary");
 		return PEER_PRIMARY;
+	}
+	if (we_demoted && strcmp(last->mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID)) {
+		/* This site demoted its copy, and the peer still replays the
+		 * epoch before: promoting again now makes the peer's
+		 * rbd-mirror stop with "split-brain detected" (half of 200
+		 * images, demoted and promoted again 5 s later, in the lab),
+		 * and the peer's copy then needs a full resync. */
+		snprintf(why, why_len, "the peer has not replayed this site's demotion yet "
+			 "(promoting before it does leaves the peer in split-brain)");
+		return PEER_BEHIND;
 	}
 	if (strcmp(last->mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) ||
 	    strcmp(last->predecessor_uuid, RBDJ_LOCAL_MIRROR_UUID)) {
@@ -191,7 +201,7 @@ static int read_journal(rados_ioctx_t peer_io, const char *peer_id, const char *
 
 static int check_journal(const struct peer_site *site, rbd_image_t local_image, const char *peer_id,
 			 const struct timespec *deadline, enum peer_verdict *ret,
-			 char *why, size_t why_len)
+			 int *ret_local_primary, char *why, size_t why_len)
 {
 	struct journal_scan s, ours;
 	char id[64];
@@ -209,7 +219,13 @@ static int check_journal(const struct peer_site *site, rbd_image_t local_image, 
 		return r;
 	*ret = peer_journal_verdict(s.have_tag ? &s.last_tag : NULL,
 				    s.have_client ? &s.client : NULL, ours.replayed_demotion,
+				    ours.have_tag &&
+				    !strcmp(ours.last_tag.mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) &&
+				    !strcmp(ours.last_tag.predecessor_uuid, RBDJ_LOCAL_MIRROR_UUID),
 				    why, why_len);
+	/* the owner of our last epoch: librbd's own test of the role */
+	if (ours.have_tag)
+		*ret_local_primary = !strcmp(ours.last_tag.mirror_uuid, RBDJ_LOCAL_MIRROR_UUID);
 	return 0;
 }
 
@@ -284,16 +300,17 @@ static int check_snapshot(const char *peer_uuid, rbd_image_t local_image, rbd_im
 int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, const char *name,
 		       const struct peer_image *listed, rbd_mirror_image_mode_t mode,
 		       const struct timespec *deadline, enum peer_verdict *ret_verdict,
-		       char *why, size_t why_len)
+		       int *ret_local_primary, char *why, size_t why_len)
 {
 	rbd_mirror_image_info_t info;
 	rbd_image_t peer_image;
 	char id[64];
 	int r, rc;
 
+	*ret_local_primary = -1;
 	if (listed && listed->known && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
 		return check_journal(site, local_image, listed->id, deadline,
-				     ret_verdict, why, why_len);
+				     ret_verdict, ret_local_primary, why, why_len);
 
 	r = ceph_image_open(site->io, name, true, deadline, &peer_image);
 	if (r == -ENOENT) {
@@ -316,7 +333,7 @@ int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, co
 		r = rbd_get_id(peer_image, id, sizeof(id));
 		if (r == 0)
 			r = check_journal(site, local_image, id, deadline,
-					  ret_verdict, why, why_len);
+					  ret_verdict, ret_local_primary, why, why_len);
 	} else if (r == 0) {
 		r = check_snapshot(site->peer_uuid, local_image, peer_image, ret_verdict, why, why_len);
 	}

@@ -4,7 +4,10 @@
  * of its own that the peer has since promoted over and demoted again (the
  * "quick flip" that left site-b in split-brain). So before a non-forced
  * promote we read the peer's copy and require:
- *  - that it is not primary, and
+ *  - that it is not primary,
+ *  - when this site demoted its own copy last (journal mode), that the
+ *    peer has replayed that demotion: promoting again before it does
+ *    leaves the peer in split-brain, and
  *  - when its last epoch was its own (it was primary, then demoted), that
  *    the local copy has replayed up to that demotion:
  *      journal mode:  our journal holds a demotion replayed from the peer,
@@ -27,6 +30,7 @@
 enum peer_verdict {
 	PEER_SAFE,	/* the local copy has everything the peer wrote */
 	PEER_WAIT,	/* the peer's demotion has not been replayed here yet */
+	PEER_BEHIND,	/* the peer has not replayed this site's own demotion yet */
 	PEER_PRIMARY,	/* the peer's copy is primary: demote it there first */
 };
 
@@ -46,21 +50,24 @@ struct peer_image {
 
 /* Fills the verdict and a reason for the user. With listed known, a
  * journal-mode image costs one read of the peer's journal header (its
- * last tag also says whether the peer is primary); otherwise, and in
- * snapshot mode, the peer's copy is opened. Returns 0 or -errno (the
- * peer could not be read). */
+ * last tag also says whether the peer is primary) and one of ours, whose
+ * last tag says whether the local copy is primary already:
+ * *ret_local_primary is 1 or 0 then, -1 when not learnt (snapshot mode).
+ * Otherwise, and in snapshot mode, the peer's copy is opened. Returns 0
+ * or -errno (the peer could not be read). */
 int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, const char *name,
 		       const struct peer_image *listed, rbd_mirror_image_mode_t mode,
 		       const struct timespec *deadline, enum peer_verdict *ret_verdict,
-		       char *why, size_t why_len);
+		       int *ret_local_primary, char *why, size_t why_len);
 
 /* The decisions alone, from what was read (NULL: nothing there). */
 struct rbdj_tag;
 struct rbdj_client;
-/* replayed_demotion: our journal holds a demotion tag replayed from the peer. */
+/* replayed_demotion: our journal holds a demotion tag replayed from the peer.
+ * we_demoted: our journal's last tag is this site's own demotion. */
 enum peer_verdict peer_journal_verdict(const struct rbdj_tag *peer_last_tag,
 				       const struct rbdj_client *our_client, bool replayed_demotion,
-				       char *why, size_t why_len);
+				       bool we_demoted, char *why, size_t why_len);
 
 struct peer_snap {
 	uint64_t id;

@@ -168,3 +168,26 @@ int rbdj_decode_client(const void *buf, size_t len, struct rbdj_client *ret_clie
 	*ret_client = cl;
 	return 0;
 }
+
+int rbdj_decode_mirror_image(const void *buf, size_t len, struct rbdj_mirror_image *ret_image)
+{
+	struct cur c = { buf, len }, body;
+	struct rbdj_mirror_image m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	if (len < 1)
+		return -EINVAL;
+	r = get_struct(&c, &body);
+	if (r == 0)
+		r = get_string(&body, m.global_id, sizeof(m.global_id));
+	if (r == 0)
+		r = get_u8(&body, &m.state);
+	if (r == 0 && ((const unsigned char *)buf)[0] >= 2)
+		r = get_u8(&body, &m.mode);
+	if (r == 0 && (m.state > 3 || m.mode > 1 || c.left))
+		r = -EINVAL;
+	if (r == 0)
+		*ret_image = m;
+	return r;
+}

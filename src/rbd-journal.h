@@ -7,6 +7,13 @@
  * librbd/journal/Types.cc): little-endian integers, strings and buffers
  * prefixed by a u32 length, structs by ENCODE_START's (u8 version, u8
  * compat, u32 length) header. librbd offers no C call for either.
+ *
+ * One more record in the same encoding lives outside a journal: the pool's
+ * entry for a mirror-enabled image (omap of "rbd_mirroring", key
+ * "image_<image id>"), which holds the image's mirroring mode. librbd's C
+ * API reads it one image at a time (rbd_mirror_image_get_mode, which also
+ * looks up the journal's tag owner); onedr reads a whole pool of them in
+ * one call.
  */
 #ifndef ONEDR_RBD_JOURNAL_H
 #define ONEDR_RBD_JOURNAL_H
@@ -38,8 +45,18 @@ struct rbdj_client {
 	uint8_t state;		/* 0 connected, 1 disconnected */
 };
 
+/* cls/rbd/cls_rbd_types.h MirrorImage: version 1 had no mode (journal
+ * was the only one); the values are librbd's rbd_mirror_image_state_t and
+ * rbd_mirror_image_mode_t. */
+struct rbdj_mirror_image {
+	char global_id[RBDJ_UUID_MAX];
+	uint8_t state;		/* 0 disabling, 1 enabled, 2 disabled, 3 creating */
+	uint8_t mode;		/* 0 journal, 1 snapshot */
+};
+
 /* 0 or -EINVAL (truncated, oversized or inconsistent record). */
 int rbdj_decode_tag(const void *buf, size_t len, struct rbdj_tag *ret_tag);
 int rbdj_decode_client(const void *buf, size_t len, struct rbdj_client *ret_client);
+int rbdj_decode_mirror_image(const void *buf, size_t len, struct rbdj_mirror_image *ret_image);
 
 #endif

@@ -1,6 +1,7 @@
 /* fuzz-rbd-journal.c: libFuzzer target for the journal tag and client
- * decoders, which read records a peer cluster wrote. Every input must be
- * either decoded or rejected with -EINVAL; strings come out terminated. */
+ * decoders and the mirror-image entry decoder, which read records a peer
+ * cluster wrote. Every input must be either decoded or rejected with
+ * -EINVAL; strings come out terminated. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct rbdj_tag tag;
 	struct rbdj_client cl;
+	struct rbdj_mirror_image mi;
 	int r;
 
 	r = rbdj_decode_tag(data, size, &tag);
@@ -23,6 +25,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (r != 0 && r != -EINVAL)
 		abort();
 	if (r == 0 && strlen(cl.id) >= RBDJ_UUID_MAX)
+		abort();
+	r = rbdj_decode_mirror_image(data, size, &mi);
+	if (r != 0 && r != -EINVAL)
+		abort();
+	if (r == 0 && (strlen(mi.global_id) >= RBDJ_UUID_MAX || mi.state > 3 || mi.mode > 1))
 		abort();
 	return 0;
 }

@@ -51,41 +51,48 @@ int main(void)
 
 	/* journal mode: the peer is site-b ("uuid-b"); we are site-a */
 	t = tag(5, "", "<orphan>");
-	ok(peer_journal_verdict(&t, NULL, false, why, sizeof(why)) == PEER_PRIMARY,
+	ok(peer_journal_verdict(&t, NULL, false, false, why, sizeof(why)) == PEER_PRIMARY,
 	   "journal: a peer whose last epoch is its own is primary");
 
 	t = tag(4, "uuid-a", "");
-	ok(peer_journal_verdict(&t, NULL, false, why, sizeof(why)) == PEER_SAFE,
+	ok(peer_journal_verdict(&t, NULL, false, false, why, sizeof(why)) == PEER_SAFE,
 	   "journal: a peer replaying from us has nothing we lack");
 
+	ok(peer_journal_verdict(&t, NULL, false, true, why, sizeof(why)) == PEER_BEHIND,
+	   "journal: after our own demotion, a peer still replaying our epoch means wait");
+	ok(strstr(why, "split-brain") != NULL, "journal: the reason says what promoting now would do");
+
 	t = tag(6, "<orphan>", "uuid-a");
-	ok(peer_journal_verdict(&t, NULL, false, why, sizeof(why)) == PEER_SAFE,
+	ok(peer_journal_verdict(&t, NULL, false, true, why, sizeof(why)) == PEER_SAFE,
+	   "journal: after our own demotion, a peer that replayed it allows the promote");
+
+	ok(peer_journal_verdict(&t, NULL, false, false, why, sizeof(why)) == PEER_SAFE,
 	   "journal: a peer whose last demotion came from us has nothing we lack");
 
 	t = tag(9, "<orphan>", "");
 	c = client(9);
-	ok(peer_journal_verdict(&t, &c, true, why, sizeof(why)) == PEER_SAFE,
+	ok(peer_journal_verdict(&t, &c, true, false, why, sizeof(why)) == PEER_SAFE,
 	   "journal: the peer's own demotion, replayed here and committed, allows the promote");
 	ok(strstr(why, "tag 9") != NULL, "journal: the reason names the demotion tag: %s", why);
 
 	c = client(7);
-	ok(peer_journal_verdict(&t, &c, true, why, sizeof(why)) == PEER_WAIT,
+	ok(peer_journal_verdict(&t, &c, true, false, why, sizeof(why)) == PEER_WAIT,
 	   "journal: a replayed demotion of an earlier peer epoch means wait");
 	ok(strstr(why, "replayed up to tag 7") != NULL, "journal: the reason says how far: %s", why);
 
 	c = client(9);
-	ok(peer_journal_verdict(&t, &c, false, why, sizeof(why)) == PEER_WAIT,
+	ok(peer_journal_verdict(&t, &c, false, false, why, sizeof(why)) == PEER_WAIT,
 	   "journal: quick flip: no peer demotion ever replayed here means wait, "
 	   "whatever the commit position says");
 
-	ok(peer_journal_verdict(&t, NULL, true, why, sizeof(why)) == PEER_WAIT,
+	ok(peer_journal_verdict(&t, NULL, true, false, why, sizeof(why)) == PEER_WAIT,
 	   "journal: our rbd-mirror not registered on the peer means wait");
 
 	memset(&fresh, 0, sizeof(fresh));
-	ok(peer_journal_verdict(&t, &fresh, true, why, sizeof(why)) == PEER_WAIT,
+	ok(peer_journal_verdict(&t, &fresh, true, false, why, sizeof(why)) == PEER_WAIT,
 	   "journal: registered but nothing committed means wait");
 
-	ok(peer_journal_verdict(NULL, NULL, false, why, sizeof(why)) == PEER_SAFE,
+	ok(peer_journal_verdict(NULL, NULL, false, false, why, sizeof(why)) == PEER_SAFE,
 	   "journal: a peer journal with no tag has no epoch of its own");
 
 	/* snapshot mode */

@@ -1,5 +1,6 @@
-/* test-rbd-journal.c: the journal tag and client decoders against records
- * encoded here byte by byte as Ceph encodes them. */
+/* test-rbd-journal.c: the journal tag and client decoders, and the pool's
+ * mirror-image entry, against records encoded here byte by byte as Ceph
+ * encodes them (and one copied from a lab pool). */
 #include "config.h"
 
 #include <errno.h>
@@ -110,5 +111,48 @@ int main(void)
 	encode_client(&b, "x", 1);
 	b.b[2] = 0xff;	/* struct length beyond the buffer */
 	ok(rbdj_decode_client(b.b, b.n, &cl) == -EINVAL, "a struct length past the end is rejected");
+
+	/* `rados getomapval rbd_mirroring image_<id>` of a journal image in the lab */
+	static const unsigned char lab[] = {
+		0x02, 0x01, 0x2a, 0x00, 0x00, 0x00, 0x24, 0x00, 0x00, 0x00,
+		'b', '3', '2', 'c', 'c', '7', '8', '6', '-', '9', '6', '6', '2', '-', '4', '4',
+		'd', '4', '-', 'b', '3', '2', '0', '-', '9', '4', '3', '0', 'c', '4', '3', '4',
+		'e', 'c', 'c', '6', 0x01, 0x00 };
+	struct rbdj_mirror_image mi;
+
+	ok(rbdj_decode_mirror_image(lab, sizeof(lab), &mi) == 0, "a lab pool's mirror-image entry decodes");
+	is_str(mi.global_id, "b32cc786-9662-44d4-b320-9430c434ecc6", "its global id is read");
+	ok(mi.state == 1 && mi.mode == 0, "it is enabled, in journal mode");
+	for (i = 0; i < sizeof(lab); i++)
+		if (rbdj_decode_mirror_image(lab, i, &mi) != -EINVAL)
+			break;
+	ok(i == sizeof(lab), "every truncation of a mirror-image entry is rejected");
+
+	b.n = 0;
+	{
+		size_t at = start(&b);
+
+		b.b[0] = 2;
+		str(&b, "g");
+		u8(&b, 1);
+		u8(&b, 1);
+		finish(&b, at);
+	}
+	ok(rbdj_decode_mirror_image(b.b, b.n, &mi) == 0 && mi.mode == 1, "snapshot mode is read");
+	b.n = 0;
+	{
+		size_t at = start(&b);	/* version 1: no mode, so journal */
+
+		str(&b, "g");
+		u8(&b, 1);
+		finish(&b, at);
+	}
+	ok(rbdj_decode_mirror_image(b.b, b.n, &mi) == 0 && mi.mode == 0,
+	   "a version 1 entry (before modes) is journal mode");
+	b.b[b.n - 1] = 9;
+	ok(rbdj_decode_mirror_image(b.b, b.n, &mi) == -EINVAL, "an unknown state is rejected");
+	b.b[b.n - 1] = 1;
+	b.b[b.n++] = 0;
+	ok(rbdj_decode_mirror_image(b.b, b.n, &mi) == -EINVAL, "bytes after the entry are rejected");
 	return tap_done();
 }

@@ -11,71 +11,70 @@
 #include "cmd.h"
 #include "log.h"
 
-int cmd_parse_uint(const char *opt, const char *arg, unsigned max, unsigned *ret)
-{
-	char *end;
-	unsigned long v;
+const struct arg_spec cmd_common_options[] = {
+	{ "conf", 'c', ARG_STRING, "FILE",
+	  0, "onedr configuration (default " CONF_DEFAULT_PATH ", or $ONEDR_CONF)" },
+	{ "cluster", 0, ARG_STRING, "NAME", 0, "Ceph cluster name (as rbd --cluster)" },
+	{ "ceph-conf", 0, ARG_STRING, "FILE", 0, "Ceph configuration file (as rbd -c)" },
+	{ "id", 0, ARG_STRING, "ID", 0, "Ceph client id (as rbd --id)" },
+	{ "keyring", 0, ARG_STRING, "FILE", 0, "Ceph keyring file (as rbd --keyring)" },
+	{ "verbose", 'v', ARG_FLAG, NULL, 0, "more diagnostics on stderr" },
+	{ "help", 0, ARG_FLAG, NULL, 0, "help on the command" },
+	CMD_OPT_END
+};
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v == 0 || v > max) {
-		log_error(0, "%s: expected a number from 1 to %u, got '%s'", opt, max, arg);
-		return -EINVAL;
-	}
-	*ret = (unsigned)v;
-	return 0;
-}
-
-int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt, const char *arg)
+void cmd_print_options(FILE *f, const struct arg_spec *options)
 {
-	switch (opt) {
-	case 'c':
-		ctx->conf_path = arg;
-		return 0;
-	case OPT_CLUSTER:
-		return conf_set_string(&ctx->cli.cluster, arg);
-	case OPT_CEPH_CONF:
-		return conf_set_string(&ctx->cli.conf, arg);
-	case OPT_ID:
-		return conf_set_string(&ctx->cli.id, arg);
-	case OPT_KEYRING:
-		return conf_set_string(&ctx->cli.keyring, arg);
-	case 'v':
-		log_set_level(LOG_LEVEL_DEBUG);
-		return 0;
-	case OPT_HELP:
-		cmd_usage(e, true);
-		return 1;
-	default:
-		cmd_usage(e, false);
-		return -EINVAL;
+	const struct arg_spec *s;
+
+	for (s = options; s && s->name; s++) {
+		char head[64];
+		const char *line, *nl;
+		int n;
+
+		if (s->letter)
+			n = snprintf(head, sizeof(head), "-%c, --%s", s->letter, s->name);
+		else
+			n = snprintf(head, sizeof(head), "--%s", s->name);
+		if (s->value && n >= 0 && (size_t)n < sizeof(head))
+			snprintf(head + n, sizeof(head) - (size_t)n, " %s", s->value);
+		/* continuation lines of the help line up under its first line */
+		for (line = s->help; line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			fprintf(f, "  %-20s%.*s\n", line == s->help ? head : "",
+				nl ? (int)(nl - line) : (int)strlen(line), line);
+		}
 	}
 }
 
-static int override(char **field, const char *value)
+/* CLI value (if given) over the configuration's. */
+static int override(char **field, const struct args *a, const char *option)
 {
+	const char *value = args_get(a, option);
+
 	return value ? conf_set_string(field, value) : 0;
 }
 
 int cmd_load_conf(struct cmd_ctx *ctx)
 {
-	const char *path = ctx->conf_path ? ctx->conf_path : getenv("ONEDR_CONF");
+	const char *path = args_get(&ctx->args, "conf");
 	struct conf_error err = { "" };
 	int r;
 
+	if (!path)
+		path = getenv("ONEDR_CONF");
 	r = conf_load(&ctx->conf, path ? path : CONF_DEFAULT_PATH, path != NULL, &err);
 	if (r < 0)
 		return log_error(0, "%s", err.msg[0] ? err.msg : "out of memory"), r;
-	if ((r = override(&ctx->conf.ceph.cluster, ctx->cli.cluster)) < 0 ||
-	    (r = override(&ctx->conf.ceph.conf, ctx->cli.conf)) < 0 ||
-	    (r = override(&ctx->conf.ceph.id, ctx->cli.id)) < 0 ||
-	    (r = override(&ctx->conf.ceph.keyring, ctx->cli.keyring)) < 0 ||
-	    (r = override(&ctx->conf.pool, ctx->pool_cli)) < 0)
+	if ((r = override(&ctx->conf.ceph.cluster, &ctx->args, "cluster")) < 0 ||
+	    (r = override(&ctx->conf.ceph.conf, &ctx->args, "ceph-conf")) < 0 ||
+	    (r = override(&ctx->conf.ceph.id, &ctx->args, "id")) < 0 ||
+	    (r = override(&ctx->conf.ceph.keyring, &ctx->args, "keyring")) < 0 ||
+	    (r = override(&ctx->conf.pool, &ctx->args, "pool")) < 0)
 		return log_error(r, "configuration");
 	if (!ctx->conf.pool && (r = conf_set_string(&ctx->conf.pool, "one")) < 0)
 		return log_error(r, "configuration");
-	if (ctx->concurrency_cli)
-		ctx->conf.concurrency = ctx->concurrency_cli;
+	ctx->conf.concurrency = args_number(&ctx->args, "concurrency", ctx->conf.concurrency);
 	return 0;
 }
 
@@ -202,54 +201,20 @@ static int parse_items(struct cmd_ctx *ctx, int argc, char **argv,
 int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_op op,
 		   int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{ "pool", required_argument, NULL, 'p' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "no-peer", no_argument, NULL, OPT_NO_PEER },
-		CMD_COMMON_OPTIONS
-	};
 	static const char *const verbs[] = { "promoted", "demoted", "resync requested" };
 	struct mirror_report rep = { PTHREAD_MUTEX_INITIALIZER, verbs[op], { 0 } };
 	struct mirror_ctx mctx = { 0 };
 	struct mirror_item *items = NULL;
 	struct ceph *local = NULL, *peer = NULL;
-	const char *pool = NULL;
-	unsigned timeout = 0, wait = 0;
-	bool force = false, dry_run = false, no_peer = false;
+	const char *pool = args_get(&ctx->args, "pool");
+	unsigned timeout = args_number(&ctx->args, "timeout", 0);
+	unsigned wait = args_number(&ctx->args, "wait", 0);
+	bool force = args_has(&ctx->args, "force"), dry_run = args_has(&ctx->args, "dry-run");
+	bool no_peer = args_has(&ctx->args, "no-peer");
 	struct timespec start = deadline_after(0);
 	size_t n = 0, i, bad;
-	int opt, r, code;
+	int r, code;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT "p:", long_options, NULL)) != -1) {
-		r = 0;
-		if (opt == 'p')
-			pool = optarg;
-		else if (opt == 'f' && op == MIRROR_OP_PROMOTE)
-			force = true;
-		else if (opt == OPT_CONCURRENCY)
-			r = cmd_parse_uint("--concurrency", optarg, 1024, &ctx->concurrency_cli);
-		else if (opt == OPT_TIMEOUT)
-			r = cmd_parse_uint("--timeout", optarg, 86400, &timeout);
-		else if (opt == OPT_WAIT && op == MIRROR_OP_PROMOTE)
-			r = cmd_parse_uint("--wait", optarg, 86400, &wait);
-		else if (opt == OPT_DRY_RUN && op == MIRROR_OP_RESYNC)
-			dry_run = true;
-		else if (opt == OPT_NO_PEER)
-			no_peer = true;
-		else
-			r = cmd_common_option(ctx, e, opt == 'f' || opt == OPT_WAIT || opt == OPT_DRY_RUN ? '?' : opt, optarg);
-		if (r == 1)
-			return EXIT_OK;
-		if (r < 0)
-			return EXIT_USAGE;
-	}
-	argc -= optind;
-	argv += optind;
 	if ((pool != NULL) == (argc > 0)) {
 		log_error(0, "name images, or a whole pool with --pool, not both");
 		cmd_usage(e, false);

@@ -19,9 +19,12 @@ const struct cmd_entry cmd_demote_entry = {
 	.summary = "make the local copies of mirrored images non-primary",
 	.help =
 	"IMAGE is POOL/IMAGE or IMAGE (in the default pool). One line per image:\n"
-	"demoted, already non-primary, or failed and why; then a summary.\n\n"
-	"  -p, --pool POOL     every mirror-enabled image of POOL\n"
-	"  --concurrency N     images in flight at once (CONCURRENCY, default 16)\n"
-	"  --timeout S         deadline of each Ceph call on an image (TIMEOUT/IMAGE)\n",
+	"demoted, already non-primary, or failed and why; then a summary.\n",
+	.options = (const struct arg_spec[]) {
+		CMD_OPT_MIRROR_POOL,
+		CMD_OPT_CONCURRENCY,
+		CMD_OPT_TIMEOUT,
+		CMD_OPT_END
+	},
 	.exec = cmd_demote_exec,
 };

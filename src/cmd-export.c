@@ -169,11 +169,6 @@ static int load_vm(struct one_client *one, int id, struct one_vm **ret)
 
 static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "print", no_argument, NULL, OPT_PRINT },
-		CMD_COMMON_OPTIONS
-	};
 	struct one_client *one = NULL;
 	struct ceph *c = NULL;
 	struct one_objs images = { 0, NULL };
@@ -181,21 +176,12 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 	struct export_stats st = { 0 };
 	struct one_error err = { 0, "" };
 	bool all = false, print = false;
-	int opt, r, *ids = NULL;
+	int r, *ids = NULL;
 	char *xml = NULL;
 	size_t n = 0;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT, long_options, NULL)) != -1) {
-		if (opt == OPT_ALL)
-			all = true;
-		else if (opt == OPT_PRINT)
-			print = true;
-		else if ((r = cmd_common_option(ctx, &cmd_export_entry, opt, optarg)) != 0)
-			return r == 1 ? EXIT_OK : EXIT_USAGE;
-	}
-	argc -= optind;
-	argv += optind;
+	all = args_has(&ctx->args, "all");
+	print = args_has(&ctx->args, "print");
 	if (all == (argc > 0)) {
 		log_error(0, "name VMs by ID, or --all, not both");
 		cmd_usage(&cmd_export_entry, false);
@@ -284,9 +270,11 @@ const struct cmd_entry cmd_export_entry = {
 	"mirrored in snapshot mode, onedr takes a mirror snapshot of it: its\n"
 	"metadata would not travel before the next one.\n"
 	"Disks that are not on Ceph cannot carry the manifest and are reported as\n"
-	"UNPROTECTED.\n"
-	"\n"
-	"  --all     every VM of this site that is not DONE\n"
-	"  --print   show the manifests as template text; write nothing\n",
+	"UNPROTECTED.\n",
+	.options = (const struct arg_spec[]) {
+		{ "all", 0, ARG_FLAG, NULL, 0, "every VM of this site that is not DONE" },
+		{ "print", 0, ARG_FLAG, NULL, 0, "show the manifests as template text; write nothing" },
+		CMD_OPT_END
+	},
 	.exec = cmd_export,
 };

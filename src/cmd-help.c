@@ -17,29 +17,23 @@ static const char exit_codes[] =
 	"  4  status: replication degraded, or images not protected\n"
 	"  5  status: split-brain, or images in error\n";
 
-static const char common_options[] =
-	"Options of every command:\n"
-	"  -c, --conf FILE     onedr configuration (default " CONF_DEFAULT_PATH ", or $ONEDR_CONF)\n"
-	"  --cluster NAME      Ceph cluster name (as rbd --cluster)\n"
-	"  --ceph-conf FILE    Ceph configuration file (as rbd -c)\n"
-	"  --id ID             Ceph client id (as rbd --id)\n"
-	"  --keyring FILE      Ceph keyring file (as rbd --keyring)\n"
-	"  -v, --verbose       more diagnostics on stderr\n"
-	"  --help              help on the command\n";
-
 static int cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct cmd_entry *e;
 	size_t i;
 
 	if (argc > 1) {
-		e = cmd_find(argv[1]);
+		fprintf(stderr, "ERROR: help: name one command\n");
+		return EXIT_USAGE;
+	}
+	if (argc == 1) {
+		e = cmd_find(argv[0]);
 		if (!e) {
-			fprintf(stderr, "ERROR: help: unknown command '%s'\n", argv[1]);
+			fprintf(stderr, "ERROR: help: unknown command '%s'\n", argv[0]);
 			return EXIT_USAGE;
 		}
 		cmd_usage(e, true);
-		printf("\n%s\n%s", common_options, exit_codes);
+		printf("\n%s", exit_codes);
 		return EXIT_OK;
 	}
 	printf("usage: onedr COMMAND [OPTIONS] [ARGS]\n\n"
@@ -47,8 +41,10 @@ static int cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	       "Commands:\n");
 	for (i = 0; cmd_table[i]; i++)
 		printf("  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	printf("\nEach command also runs as a program named onedr-COMMAND.\n\n%s\n%s",
-	       common_options, exit_codes);
+	printf("\nEach command also runs as a program named onedr-COMMAND.\n\n"
+	       "Options of every command:\n");
+	cmd_print_options(stdout, cmd_common_options);
+	printf("\n%s", exit_codes);
 	return EXIT_OK;
 }
 

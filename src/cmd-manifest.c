@@ -196,35 +196,20 @@ static int show(const struct store_scan *s, const char *arg)
 
 static int cmd_manifest(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{ "pool", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "xml", no_argument, NULL, 'x' },
-		{ "show", required_argument, NULL, OPT_SHOW },
-		CMD_COMMON_OPTIONS
-	};
 	enum output_format fmt = OUTPUT_TABLE;
 	struct store_scan s = { 0 };
 	const char *show_vm = NULL;
 	struct ceph *c = NULL;
 	rados_ioctx_t io;
-	int opt, r;
+	int r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT "p:jx", long_options, NULL)) != -1) {
-		if (opt == 'p')
-			ctx->pool_cli = optarg;
-		else if (opt == 'j')
-			fmt = OUTPUT_JSON;
-		else if (opt == 'x')
-			fmt = OUTPUT_XML;
-		else if (opt == OPT_SHOW)
-			show_vm = optarg;
-		else if ((r = cmd_common_option(ctx, &cmd_manifest_entry, opt, optarg)) != 0)
-			return r == 1 ? EXIT_OK : EXIT_USAGE;
+	if (args_has(&ctx->args, "json") && args_has(&ctx->args, "xml")) {
+		log_error(0, "-j and -x exclude each other");
+		return EXIT_USAGE;
 	}
-	argc -= optind;
-	argv += optind;
+	fmt = args_has(&ctx->args, "json") ? OUTPUT_JSON :
+	      args_has(&ctx->args, "xml") ? OUTPUT_XML : OUTPUT_TABLE;
+	show_vm = args_get(&ctx->args, "show");
 	if (show_vm && argc > 0) {
 		log_error(0, "--show reads the whole pool: name no images with it");
 		return EXIT_USAGE;
@@ -279,11 +264,14 @@ const struct cmd_entry cmd_manifest_entry = {
 	"One row per VM: the site and VM ID the manifest came from, name, owner,\n"
 	"disks, how many images carry a copy, unprotected disks, and age. Damaged\n"
 	"copies (checksum mismatch, unreadable) are listed; they, and copies that\n"
-	"disagree, make the exit code 4. A named IMAGE that does not exist makes it 1.\n"
-	"\n"
-	"  -p, --pool P   the pool (default: CEPH/POOL of onedr.conf, else 'one')\n"
-	"  -j, --json     JSON\n"
-	"  -x, --xml      XML\n"
-	"  --show VM      print one VM's manifest as template text (VM: ID or SITE:ID)\n",
+	"disagree, make the exit code 4. A named IMAGE that does not exist makes it 1.\n",
+	.options = (const struct arg_spec[]) {
+		CMD_OPT_POOL("the pool (default: CEPH/POOL of onedr.conf, else 'one')"),
+		CMD_OPT_JSON,
+		CMD_OPT_XML,
+		{ "show", 0, ARG_STRING, "VM", 0,
+		  "print one VM's manifest as template text (VM: ID or SITE:ID)" },
+		CMD_OPT_END
+	},
 	.exec = cmd_manifest,
 };

@@ -22,17 +22,20 @@ const struct cmd_entry cmd_promote_entry = {
 	.summary = "make the local copies of mirrored images primary",
 	.help =
 	"IMAGE is POOL/IMAGE or IMAGE (in the default pool). One line per image:\n"
-	"promoted, already primary, refused or failed and why; then a summary.\n\n"
-	"  -p, --pool POOL     every mirror-enabled image of POOL\n"
-	"  --force             promote although the peer site has not demoted the\n"
-	"                      image: only when the peer site is lost. Refused for an\n"
-	"                      image that the peer, reachable, still holds as primary\n"
-	"  --wait S            without --force, wait up to S seconds for the peer's\n"
-	"                      demotion to be replayed here (TIMEOUT/PROMOTE_WAIT)\n"
-	"  --concurrency N     images in flight at once (CONCURRENCY, default 16)\n"
-	"  --timeout S         deadline of each Ceph call on an image (TIMEOUT/IMAGE);\n"
-	"                      an image past it is reported as timed out, with the\n"
-	"                      state it was left in, and a rerun retries it\n"
-	"  --no-peer           do not connect to the peer site\n",
+	"promoted, already primary, refused or failed and why; then a summary.\n",
+	.options = (const struct arg_spec[]) {
+		CMD_OPT_MIRROR_POOL,
+		{ "force", 0, ARG_FLAG, NULL, 0,
+		  "promote although the peer site has not demoted the\n"
+		  "image: only when the peer site is lost. Refused for an\n"
+		  "image that the peer, reachable, still holds as primary" },
+		{ "wait", 0, ARG_NUMBER, "S", 86400,
+		  "without --force, wait up to S seconds for the peer's\n"
+		  "demotion to be replayed here (TIMEOUT/PROMOTE_WAIT)" },
+		CMD_OPT_CONCURRENCY,
+		CMD_OPT_TIMEOUT,
+		{ "no-peer", 0, ARG_FLAG, NULL, 0, "do not connect to the peer site" },
+		CMD_OPT_END
+	},
 	.exec = cmd_promote_exec,
 };

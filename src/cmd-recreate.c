@@ -272,43 +272,23 @@ fail:
 
 static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{ "pool", required_argument, NULL, 'p' },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "hold", no_argument, NULL, OPT_HOLD },
-		{ "deploy", required_argument, NULL, OPT_DEPLOY },
-		{ "start", no_argument, NULL, OPT_START },
-		{ "drop-unprotected", no_argument, NULL, OPT_DROP_UNPROTECTED },
-		CMD_COMMON_OPTIONS
-	};
 	struct takeover t;
 	struct one_vms here = { 0, NULL };
 	struct rec_vm *recs = NULL;
 	enum start_mode mode = START_HOLD;
 	const char *host_arg = NULL;
-	bool all = false, drop = false;
+	bool all, drop;
 	size_t created = 0, failed = 0;
-	int opt, r, code, host = -1, modes = 0, bad = 0;
+	int r, code, host = -1, modes, bad = 0;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT "p:", long_options, NULL)) != -1) {
-		if (opt == 'p')
-			ctx->pool_cli = optarg;
-		else if (opt == OPT_ALL)
-			all = true;
-		else if (opt == OPT_HOLD)
-			mode = START_HOLD, modes++;
-		else if (opt == OPT_DEPLOY)
-			mode = START_DEPLOY, host_arg = optarg, modes++;
-		else if (opt == OPT_START)
-			mode = START_RELEASE, modes++;
-		else if (opt == OPT_DROP_UNPROTECTED)
-			drop = true;
-		else if ((r = cmd_common_option(ctx, &cmd_recreate_entry, opt, optarg)) != 0)
-			return r == 1 ? EXIT_OK : EXIT_USAGE;
-	}
-	argc -= optind;
-	argv += optind;
+	all = args_has(&ctx->args, "all");
+	drop = args_has(&ctx->args, "drop-unprotected");
+	host_arg = args_get(&ctx->args, "deploy");
+	modes = args_has(&ctx->args, "hold") + (host_arg != NULL) + args_has(&ctx->args, "start");
+	if (host_arg)
+		mode = START_DEPLOY;
+	else if (args_has(&ctx->args, "start"))
+		mode = START_RELEASE;
 	if (all == (argc > 0) || modes > 1) {
 		log_error(0, modes > 1 ? "--hold, --deploy and --start exclude each other"
 			  : "name VMs (ID or SITE:ID of the other site), or --all, not both");
@@ -406,14 +386,17 @@ const struct cmd_entry cmd_recreate_entry = {
 	"GROUP_MAP. The VM records its origin in USER_TEMPLATE (ONEDR_SOURCE_SITE,\n"
 	"ONEDR_SOURCE_VM): a rerun finds it and creates nothing twice.\n"
 	"Every check runs before anything is created.\n"
-	"\n"
-	"  -p, --pool P          the pool holding the manifests\n"
-	"  --all                 every VM from another site\n"
-	"  --hold                leave the VMs on hold (the default)\n"
-	"  --deploy HOST         deploy them on HOST (name or ID)\n"
-	"  --start               release them to the scheduler\n"
-	"  --drop-unprotected    recreate VMs without their disks that are not on\n"
-	"                        Ceph (each is named); without it such VMs are refused\n"
 	"--deploy and --start need every Ceph disk of the VM to be primary here.\n",
+	.options = (const struct arg_spec[]) {
+		CMD_OPT_POOL("the pool holding the manifests"),
+		{ "all", 0, ARG_FLAG, NULL, 0, "every VM from another site" },
+		{ "hold", 0, ARG_FLAG, NULL, 0, "leave the VMs on hold (the default)" },
+		{ "deploy", 0, ARG_STRING, "HOST", 0, "deploy them on HOST (name or ID)" },
+		{ "start", 0, ARG_FLAG, NULL, 0, "release them to the scheduler" },
+		{ "drop-unprotected", 0, ARG_FLAG, NULL, 0,
+		  "recreate VMs without their disks that are not on\n"
+		  "Ceph (each is named); without it such VMs are refused" },
+		CMD_OPT_END
+	},
 	.exec = cmd_recreate,
 };

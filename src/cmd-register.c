@@ -160,28 +160,13 @@ static int register_disk(struct one_client *one, const struct reg_disk *rd,
 
 static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{ "pool", required_argument, NULL, 'p' },
-		{ "all", no_argument, NULL, OPT_ALL },
-		CMD_COMMON_OPTIONS
-	};
 	struct takeover t;
 	struct reg_disk *disks = NULL;
 	size_t ndisks = 0, created = 0, reused = 0, failed = 0;
-	bool all = false;
-	int opt, r, code;
+	bool all;
+	int r, code;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT "p:", long_options, NULL)) != -1) {
-		if (opt == 'p')
-			ctx->pool_cli = optarg;
-		else if (opt == OPT_ALL)
-			all = true;
-		else if ((r = cmd_common_option(ctx, &cmd_register_entry, opt, optarg)) != 0)
-			return r == 1 ? EXIT_OK : EXIT_USAGE;
-	}
-	argc -= optind;
-	argv += optind;
+	all = args_has(&ctx->args, "all");
 	if (all == (argc > 0)) {
 		log_error(0, "name VMs (ID or SITE:ID of the other site), or --all, not both");
 		cmd_usage(&cmd_register_entry, false);
@@ -254,9 +239,11 @@ const struct cmd_entry cmd_register_entry = {
 	"\n"
 	"WARNING: deleting such an image in OpenNebula (oneimage delete) runs the\n"
 	"Ceph datastore's rm, which DELETES THE RBD IMAGE and its data. onedr never\n"
-	"deletes images.\n"
-	"\n"
-	"  -p, --pool P   the pool holding the manifests (default: CEPH/POOL, else 'one')\n"
-	"  --all          every VM from another site\n",
+	"deletes images.\n",
+	.options = (const struct arg_spec[]) {
+		CMD_OPT_POOL("the pool holding the manifests (default: CEPH/POOL, else 'one')"),
+		{ "all", 0, ARG_FLAG, NULL, 0, "every VM from another site" },
+		CMD_OPT_END
+	},
 	.exec = cmd_register,
 };

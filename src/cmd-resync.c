@@ -22,10 +22,13 @@ const struct cmd_entry cmd_resync_entry = {
 	.help =
 	"The local copy is recreated from the peer's: what was written only here is\n"
 	"lost. Primary images are refused: demote them first. Each image's size and\n"
-	"allocated size (the most a resync copies) is printed before it starts.\n\n"
-	"  -p, --pool POOL     every mirror-enabled image of POOL\n"
-	"  --dry-run           only print what each resync would copy\n"
-	"  --concurrency N     images in flight at once (CONCURRENCY, default 16)\n"
-	"  --timeout S         deadline of each Ceph call on an image (TIMEOUT/IMAGE)\n",
+	"allocated size (the most a resync copies) is printed before it starts.\n",
+	.options = (const struct arg_spec[]) {
+		CMD_OPT_MIRROR_POOL,
+		{ "dry-run", 0, ARG_FLAG, NULL, 0, "only print what each resync would copy" },
+		CMD_OPT_CONCURRENCY,
+		CMD_OPT_TIMEOUT,
+		CMD_OPT_END
+	},
 	.exec = cmd_resync_exec,
 };

@@ -263,14 +263,6 @@ static int by_string(const void *a, const void *b)
 
 static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{ "pool", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "xml", no_argument, NULL, 'x' },
-		{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
-		{ "no-peer", no_argument, NULL, OPT_NO_PEER },
-		CMD_COMMON_OPTIONS
-	};
 	enum output_format format = OUTPUT_TABLE;
 	struct report rep = { 0 };
 	struct mirror_ctx mctx = { 0 };
@@ -280,30 +272,15 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	bool no_peer = false;
 	char why[512];
 	size_t n = 0, i;
-	int opt, r, code = EXIT_UNAVAILABLE;
+	int r, code = EXIT_UNAVAILABLE;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, CMD_COMMON_SHORT "p:jx", long_options, NULL)) != -1) {
-		r = 0;
-		if (opt == 'p')
-			r = conf_set_string(&ctx->pool_cli, optarg);
-		else if (opt == 'j')
-			format = OUTPUT_JSON;
-		else if (opt == 'x')
-			format = OUTPUT_XML;
-		else if (opt == OPT_CONCURRENCY)
-			r = cmd_parse_uint("--concurrency", optarg, 1024, &ctx->concurrency_cli);
-		else if (opt == OPT_NO_PEER)
-			no_peer = true;
-		else
-			r = cmd_common_option(ctx, &cmd_status_entry, opt, optarg);
-		if (r == 1)
-			return EXIT_OK;
-		if (r < 0)
-			return EXIT_USAGE;
+	if (args_has(&ctx->args, "json") && args_has(&ctx->args, "xml")) {
+		log_error(0, "-j and -x exclude each other");
+		return EXIT_USAGE;
 	}
-	argc -= optind;
-	argv += optind;
+	format = args_has(&ctx->args, "json") ? OUTPUT_JSON :
+		 args_has(&ctx->args, "xml") ? OUTPUT_XML : OUTPUT_TABLE;
+	no_peer = args_has(&ctx->args, "no-peer");
 	if (cmd_load_conf(ctx) < 0)
 		return EXIT_USAGE;
 	if (cmd_connect(ctx, !no_peer, &local, &peer, &rep.peer_error) < 0)
@@ -387,13 +364,16 @@ const struct cmd_entry cmd_status_entry = {
 	.help =
 	"Without IMAGE, every image of the pool: mirrored ones in a table, the others\n"
 	"listed as unprotected. When the peer site (PEER in onedr.conf) is reachable,\n"
-	"its copies are read too, and an image primary on both sites is SPLIT-BRAIN.\n\n"
-	"  -p, --pool POOL     the pool (default: POOL of onedr.conf, else 'one')\n"
-	"  -j, --json          JSON\n"
-	"  -x, --xml           XML\n"
-	"  --concurrency N     images read at once\n"
-	"  --no-peer           do not read the peer site\n\n"
+	"its copies are read too, and an image primary on both sites is SPLIT-BRAIN.\n"
 	"Exit: 0 healthy, 4 degraded (not replaying, peer down, unprotected images),\n"
 	"5 critical (split-brain, images in error).\n",
+	.options = (const struct arg_spec[]) {
+		CMD_OPT_POOL("the pool (default: POOL of onedr.conf, else 'one')"),
+		CMD_OPT_JSON,
+		CMD_OPT_XML,
+		{ "concurrency", 0, ARG_NUMBER, "N", 1024, "images read at once" },
+		{ "no-peer", 0, ARG_FLAG, NULL, 0, "do not read the peer site" },
+		CMD_OPT_END
+	},
 	.exec = cmd_status_exec,
 };

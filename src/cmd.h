@@ -6,9 +6,10 @@
 #ifndef ONEDR_CMD_H
 #define ONEDR_CMD_H
 
-#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
+#include "args.h"
 #include "ceph.h"
 #include "conf.h"
 #include "mirror.h"
@@ -27,18 +28,19 @@ enum {
 
 struct cmd_ctx {
 	const char *name;		/* command name, for messages */
-	const char *conf_path;		/* -c / ONEDR_CONF; NULL: the default */
+	struct args args;		/* the command line, parsed; every string owned */
 	struct onedr_conf conf;
-	struct ceph_opts cli;		/* Ceph options given on the command line */
-	char *pool_cli;
-	unsigned concurrency_cli;
 };
 
+/* A command: its file's one table entry. exec() gets the operands (what is
+ * left of argv once the options are parsed into ctx->args), argv[0] being
+ * the first operand. */
 struct cmd_entry {
 	const char *name;
 	const char *usage;	/* arguments, after the name */
 	const char *summary;	/* one line for `onedr help` */
-	const char *help;	/* the rest of `onedr NAME --help` */
+	const char *help;	/* prose of `onedr NAME --help`, before the options */
+	const struct arg_spec *options;	/* the command's own options; NULL: none */
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
@@ -57,26 +59,26 @@ extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);
 void cmd_usage(const struct cmd_entry *e, bool full);
 
-/* Options every command accepts; a command's long option table ends with
- * CMD_COMMON_OPTIONS and hands unknown option codes to cmd_common_option. */
-enum {
-	OPT_CLUSTER = 1000, OPT_CEPH_CONF, OPT_ID, OPT_KEYRING, OPT_HELP,
-	OPT_CONCURRENCY, OPT_TIMEOUT, OPT_WAIT, OPT_DRY_RUN, OPT_NO_PEER,
-	OPT_ALL, OPT_PRINT, OPT_SHOW, OPT_HOLD, OPT_DEPLOY, OPT_START, OPT_DROP_UNPROTECTED,
-};
-#define CMD_COMMON_SHORT "c:v"
-#define CMD_COMMON_OPTIONS					\
-	{ "conf", required_argument, NULL, 'c' },		\
-	{ "cluster", required_argument, NULL, OPT_CLUSTER },	\
-	{ "ceph-conf", required_argument, NULL, OPT_CEPH_CONF },	\
-	{ "id", required_argument, NULL, OPT_ID },		\
-	{ "keyring", required_argument, NULL, OPT_KEYRING },	\
-	{ "verbose", no_argument, NULL, 'v' },			\
-	{ "help", no_argument, NULL, OPT_HELP },		\
-	{ NULL, 0, NULL, 0 }
+/* Options every command accepts (-c, --cluster, --ceph-conf, --id, --keyring,
+ * -v, --help), parsed with the command's own. */
+extern const struct arg_spec cmd_common_options[];
 
-/* 0 when handled, 1 when --help was asked (usage printed), -EINVAL otherwise. */
-int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt, const char *arg);
+/* Options several commands share, for their tables. */
+#define CMD_OPT_POOL(what) { "pool", 'p', ARG_STRING, "POOL", 0, what }
+#define CMD_OPT_CONCURRENCY \
+	{ "concurrency", 0, ARG_NUMBER, "N", 1024, "images in flight at once (CONCURRENCY, default 16)" }
+#define CMD_OPT_MIRROR_POOL CMD_OPT_POOL("every mirror-enabled image of POOL")
+#define CMD_OPT_TIMEOUT \
+	{ "timeout", 0, ARG_NUMBER, "S", 86400, \
+	  "deadline of each Ceph call on an image (TIMEOUT/IMAGE);\n" \
+	  "an image past it is reported as timed out, with the\n" \
+	  "state it was left in, and a rerun retries it" }
+#define CMD_OPT_JSON { "json", 'j', ARG_FLAG, NULL, 0, "JSON" }
+#define CMD_OPT_XML { "xml", 'x', ARG_FLAG, NULL, 0, "XML" }
+#define CMD_OPT_END { NULL, 0, ARG_FLAG, NULL, 0, NULL }
+
+/* Print the option lines of a table, as --help shows them. */
+void cmd_print_options(FILE *f, const struct arg_spec *options);
 
 /* Load onedr.conf and apply the command-line overrides. Logs its error. */
 int cmd_load_conf(struct cmd_ctx *ctx);
@@ -89,9 +91,6 @@ int cmd_connect(struct cmd_ctx *ctx, bool want_peer, struct ceph **ret_local,
 
 /* The message for a failed connection, for one error line. */
 const char *cmd_connect_hint(int r);
-
-/* Parse a positive integer option. */
-int cmd_parse_uint(const char *opt, const char *arg, unsigned max, unsigned *ret);
 
 /* The shape of promote, demote and resync: images from arguments or --pool,
  * one line per image, a summary, exit code. */

@@ -44,16 +44,29 @@ void cmd_usage(const struct cmd_entry *e, bool full)
 	FILE *f = full ? stdout : stderr;
 
 	fprintf(f, "usage: onedr %s %s\n", e->name, e->usage);
-	if (full)
-		fprintf(f, "\n%s\n\n%s", e->summary, e->help);
-	else
+	if (!full) {
 		fprintf(f, "Try 'onedr %s --help' for more information.\n", e->name);
+		return;
+	}
+	fprintf(f, "\n%s\n", e->summary);
+	if (e->help[0])
+		fprintf(f, "\n%s", e->help);
+	if (e->options) {
+		fprintf(f, "\nOptions:\n");
+		cmd_print_options(f, e->options);
+	}
+	fprintf(f, "\nOptions of every command:\n");
+	cmd_print_options(f, cmd_common_options);
 }
 
+/* Parse the command line into ctx.args, run the command, release everything. */
 static int run(const struct cmd_entry *e, int argc, char **argv)
 {
+	/* a command without options of its own ends the list early */
+	const struct arg_spec *const tables[] = { cmd_common_options, e->options, NULL };
 	struct cmd_ctx ctx;
-	int code;
+	char err[256];
+	int code, r;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.name = e->name;
@@ -61,13 +74,21 @@ static int run(const struct cmd_entry *e, int argc, char **argv)
 	log_set_command(e->name);
 	if (getenv("ONEDR_DEBUG"))
 		log_set_level(LOG_LEVEL_DEBUG);
-	code = e->exec(&ctx, argc, argv);
+	r = args_parse(tables, argc, argv, &ctx.args, err, sizeof(err));
+	if (r < 0) {
+		log_error(0, "%s", err);
+		cmd_usage(e, false);
+		code = EXIT_USAGE;
+	} else if (args_has(&ctx.args, "help")) {
+		cmd_usage(e, true);
+		code = EXIT_OK;
+	} else {
+		if (args_has(&ctx.args, "verbose"))
+			log_set_level(LOG_LEVEL_DEBUG);
+		code = e->exec(&ctx, ctx.args.noperands, ctx.args.operands);
+	}
+	args_free(&ctx.args);
 	conf_free(&ctx.conf);
-	free(ctx.cli.cluster);
-	free(ctx.cli.conf);
-	free(ctx.cli.id);
-	free(ctx.cli.keyring);
-	free(ctx.pool_cli);
 	fflush(stdout);
 	if (ceph_abandoned() > 0) {
 		/* a Ceph call is stuck past its deadline: librbd would wait for it
@@ -78,15 +99,15 @@ static int run(const struct cmd_entry *e, int argc, char **argv)
 	return code;
 }
 
-/* Options given before the command name take an argument when listed here. */
+/* Options given before the command name that take a value in the next argument. */
 static bool global_option_has_arg(const char *opt)
 {
-	static const char *const with_arg[] = { "-c", "--conf", "--cluster", "--ceph-conf",
-						"--id", "--keyring", NULL };
-	size_t i;
+	const struct arg_spec *s;
 
-	for (i = 0; with_arg[i]; i++)
-		if (!strcmp(opt, with_arg[i]))
+	for (s = cmd_common_options; s->name; s++)
+		if (s->type != ARG_FLAG &&
+		    ((opt[0] == '-' && opt[1] == s->letter && s->letter && !opt[2]) ||
+		     (opt[0] == '-' && opt[1] == '-' && !strcmp(opt + 2, s->name))))
 			return true;
 	return false;
 }
@@ -95,6 +116,10 @@ int main(int argc, char **argv)
 {
 	const char *self = argc > 0 ? argv[0] : "onedr";
 	const char *base = strrchr(self, '/') ? strrchr(self, '/') + 1 : self;
+
+	/* every outcome line is out as soon as it is printed, also on a pipe:
+	 * an onedr killed midway leaves the record of what it already did */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	const struct cmd_entry *e;
 	char **args;
 	int first, i, n, code;
@@ -117,7 +142,7 @@ int main(int argc, char **argv)
 		if (global_option_has_arg(argv[first]) && first + 1 < argc)
 			first++;
 	if (first >= argc) {
-		cmd_help_entry.exec(NULL, 1, argv);
+		cmd_help_entry.exec(NULL, 0, NULL);
 		return EXIT_USAGE;
 	}
 	e = cmd_find(argv[first]);

@@ -95,4 +95,36 @@ test_expect_success 'a monitor that does not answer gives a timeout, not a hang'
 	! grep -q "AQBvF" err
 '
 
+# A stand-in oned whose one.vm.info answers VM 1 at once (no such VM) and
+# holds VM 2 for a minute: onedr is then alive with one outcome printed.
+slow_oned() {
+	cat >slow.py <<'PY'
+import sys, time
+from xmlrpc.server import SimpleXMLRPCServer
+s = SimpleXMLRPCServer(("127.0.0.1", 0), logRequests=False)
+def imagepool(*a): return [True, "<IMAGE_POOL></IMAGE_POOL>", 0]
+def vminfo(auth, vid, *a):
+    if vid == 2: time.sleep(300)
+    return [False, "[one.vm.info] Error getting virtual machine [%d]." % vid, 1024, vid, -1]
+s.register_function(imagepool, "one.imagepool.info")
+s.register_function(vminfo, "one.vm.info")
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+	python3 slow.py >port & echo $! >oned.pid
+	wait_until 10 "the slow oned" test -s port
+}
+
+test_expect_success 'each outcome line reaches a pipe or file at once, not at exit' '
+	slow_oned &&
+	printf "alice:secret\n" >auth &&
+	printf "SITE = \"a\"\nONE = [ ENDPOINT = \"http://127.0.0.1:%s/RPC2\", AUTH = \"%s/auth\", TIMEOUT = \"300\" ]\n" \
+		"$(cat port)" "$TRASH" >c.conf &&
+	{ "$ONEDR" -c c.conf export --print 1 2 >out 2>err & echo $! >onedr.pid; } &&
+	wait_until 30 "the first outcome line" grep -q "^VM 1: failed: .*Error getting virtual machine" out;
+	ok=$?; alive=0; kill -0 "$(cat onedr.pid)" 2>/dev/null && alive=1
+	kill -9 "$(cat onedr.pid)" "$(cat oned.pid)" 2>/dev/null; wait
+	[ $ok -eq 0 ] && [ $alive -eq 1 ] && ! grep -q "secret" out err
+'
+
 test_done

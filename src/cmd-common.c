@@ -55,14 +55,20 @@ static int override(char **field, const struct args *a, const char *option)
 	return value ? conf_set_string(field, value) : 0;
 }
 
-int cmd_load_conf(struct cmd_ctx *ctx)
+/* -c, else $ONEDR_CONF, else NULL (the default file) */
+static const char *conf_path(const struct cmd_ctx *ctx)
 {
 	const char *path = args_get(&ctx->args, "conf");
+
+	return path ? path : getenv("ONEDR_CONF");
+}
+
+int cmd_load_conf(struct cmd_ctx *ctx)
+{
+	const char *path = conf_path(ctx);
 	struct conf_error err = { "" };
 	int r;
 
-	if (!path)
-		path = getenv("ONEDR_CONF");
 	r = conf_load(&ctx->conf, path ? path : CONF_DEFAULT_PATH, path != NULL, &err);
 	if (r < 0)
 		return log_error(0, "%s", err.msg[0] ? err.msg : "out of memory"), r;
@@ -75,6 +81,20 @@ int cmd_load_conf(struct cmd_ctx *ctx)
 	if (!ctx->conf.pool && (r = conf_set_string(&ctx->conf.pool, "one")) < 0)
 		return log_error(r, "configuration");
 	ctx->conf.concurrency = args_number(&ctx->args, "concurrency", ctx->conf.concurrency);
+	return 0;
+}
+
+int cmd_load_site_conf(struct cmd_ctx *ctx)
+{
+	const char *path = conf_path(ctx);
+	int r = cmd_load_conf(ctx);
+
+	if (r < 0)
+		return r;
+	if (!ctx->conf.site)
+		return log_error(0, "SITE is not set in '%s': name this site (SITE = \"site-a\"); "
+				 "every manifest records the site it was written on",
+				 path ? path : CONF_DEFAULT_PATH), -EINVAL;
 	return 0;
 }
 

@@ -119,7 +119,7 @@ static int export_vm(struct cmd_ctx *ctx, struct ceph *c,
 		st->skipped++;
 		return 0;
 	}
-	r = manifest_build(vm, images, ctx->conf.site ? ctx->conf.site : "unnamed-site",
+	r = manifest_build(vm, images, ctx->conf.site,
 			   (long long)time(NULL), &m, &merr);
 	if (r < 0) {
 		printf("VM %d (%s): failed: %s\n", vm->id, vm->name,
@@ -196,7 +196,7 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 			free(ids);
 			return EXIT_USAGE;
 		}
-	if (cmd_load_conf(ctx) < 0 || cmd_one_connect(ctx, &one) < 0) {
+	if (cmd_load_site_conf(ctx) < 0 || cmd_one_connect(ctx, &one) < 0) {
 		free(ids);
 		return one ? EXIT_UNAVAILABLE : EXIT_USAGE;
 	}

@@ -214,7 +214,7 @@ static int cmd_manifest(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error(0, "--show reads the whole pool: name no images with it");
 		return EXIT_USAGE;
 	}
-	if (cmd_load_conf(ctx) < 0)
+	if (cmd_load_site_conf(ctx) < 0)
 		return EXIT_USAGE;
 	if (cmd_connect(ctx, false, &c, NULL, NULL) < 0)
 		return EXIT_UNAVAILABLE;

@@ -87,7 +87,7 @@ int cmd_select_vms(struct cmd_ctx *ctx, const struct store_scan *s, const char *
 		return log_error(-ENOMEM, "selecting VMs");
 	if (all) {
 		for (size_t i = 0; i < s->nvms; i++)
-			if (!ctx->conf.site || strcmp(s->vms[i].m->site, ctx->conf.site))
+			if (strcmp(s->vms[i].m->site, ctx->conf.site))
 				v[n++] = &s->vms[i];
 		if (s->nbad)
 			log_warn(0, "%zu damaged manifests in pool '%s' were skipped: see onedr manifest",
@@ -101,6 +101,13 @@ int cmd_select_vms(struct cmd_ctx *ctx, const struct store_scan *s, const char *
 		if (parse_vm_arg(argv[i], &site, &id) < 0) {
 			log_error(0, "'%s' is not a VM: give its ID on the other site, or SITE:ID",
 				  argv[i]);
+			r = -EINVAL;
+			continue;
+		}
+		if (site && !strcmp(site, ctx->conf.site)) {
+			log_error(0, "VM %s: its manifest was written on this site (%s): %s takes "
+				  "the VMs of the other site", argv[i], site, ctx->name);
+			free(site);
 			r = -EINVAL;
 			continue;
 		}
@@ -265,7 +272,7 @@ int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, uns
 		       struct takeover *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (cmd_load_conf(ctx) < 0)
+	if (cmd_load_site_conf(ctx) < 0)
 		return EXIT_USAGE;
 	t->scan = calloc(1, sizeof(*t->scan));
 	if (!t->scan)

@@ -82,6 +82,8 @@ void cmd_print_options(FILE *f, const struct arg_spec *options);
 
 /* Load onedr.conf and apply the command-line overrides. Logs its error. */
 int cmd_load_conf(struct cmd_ctx *ctx);
+/* The same, for the commands that write or read manifests: SITE must be set. */
+int cmd_load_site_conf(struct cmd_ctx *ctx);
 
 /* Connect to the local cluster and, when want_peer and one is configured,
  * to the peer at the same time. An unreachable peer is not an error:

@@ -95,6 +95,14 @@ test_expect_success 'a monitor that does not answer gives a timeout, not a hang'
 	! grep -q "AQBvF" err
 '
 
+for cmd in "export --all" "manifest" "register --all" "recreate --all"; do
+	test_expect_success "onedr ${cmd%% *} refuses to run without SITE: manifests carry it" "
+		printf 'CEPH = [ CONF = \"/nonexistent/ceph.conf\" ]\\n' >nosite.conf &&
+		test_exit_code 2 \"\$ONEDR\" -c nosite.conf $cmd 2>err &&
+		one_line err && grep -q 'SITE is not set in .*nosite.conf' err
+	"
+done
+
 # A stand-in oned whose one.vm.info answers VM 1 at once (no such VM) and
 # holds VM 2 for a minute: onedr is then alive with one outcome printed.
 slow_oned() {

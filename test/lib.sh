@@ -19,9 +19,11 @@ TRASH=$(mktemp -d "${TMPDIR:-/tmp}/onedr-$TEST_NAME.XXXXXX")
 export TRASH
 cd "$TRASH" || exit 1
 
-# librados keeps caches alive until exit; leaks there are not ours to fix
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
-export ASAN_OPTIONS
+# Leak checking is on in the sanitizer build: a leak fails the command's
+# exit code. test/lsan.supp names each suppression and why.
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP_SRCDIR/test/lsan.supp:print_suppressions=0}
+export ASAN_OPTIONS LSAN_OPTIONS
 
 test_cleanup() {
 	:

@@ -301,6 +301,14 @@ test_expect_success 'register of an unknown VM: one clear error, nothing registe
 	test "$(count b one.imagepool.info IMAGE)" = 0
 '
 
+test_expect_success 'register and recreate refuse a VM of this site (SITE:ID of their own SITE)' '
+	test_exit_code 2 onedr_sb register site-b:0 >out 2>err &&
+	one_line err && grep -q "VM site-b:0: its manifest was written on this site (site-b)" err &&
+	test_exit_code 2 onedr_sb recreate site-b:0 >out 2>err &&
+	one_line err && grep -q "VM site-b:0: its manifest was written on this site" err &&
+	test "$(count b one.imagepool.info IMAGE)" = 0
+'
+
 test_expect_success 'register into a datastore that does not exist: one clear error, nothing registered' '
 	sed "s|TO = \"ceph-img-b\"|TO = \"no-such-ds\"|" "$TRASH/b.conf" >nods.conf &&
 	test_exit_code 2 "$ONEDR" -c nods.conf register 0 >out 2>err &&

@@ -264,7 +264,8 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 		goto out;
 	log_debug("connected (%.3f s)", -deadline_left(&start));
 	if (pool) {
-		r = mirror_pool_images(local, pool, &items, &n, NULL, NULL);
+		r = mirror_pool_images(local, pool, timeout ? timeout : ctx->conf.image_timeout,
+				       &items, &n, NULL, NULL);
 		if (r == -ENOENT)
 			log_error(0, "pool '%s' does not exist", pool);
 		else if (r < 0)

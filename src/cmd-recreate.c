@@ -167,7 +167,7 @@ static int check_primary(struct cmd_ctx *ctx, struct ceph *c, const struct manif
 		struct timespec dl = deadline_after(ctx->conf.image_timeout);
 		rbd_mirror_image_info_t info;
 		rados_ioctx_t io;
-		rbd_image_t img;
+		struct ceph_image *img;
 		int r;
 
 		if (d->kind == DISK_UNPROTECTED)

@@ -70,7 +70,7 @@ static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *cons
 			char vl[256], label[400];
 			struct reg_disk *nv, *rd;
 			rados_ioctx_t io;
-			rbd_image_t img;
+			struct ceph_image *img;
 			int r;
 
 			if (d->kind == DISK_UNPROTECTED)

@@ -287,7 +287,7 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 	enum start_mode mode = START_HOLD;
 	const char *host_arg = NULL;
 	bool all = false, drop = false;
-	size_t created = 0, failed = 0;
+	size_t created = 0, failed = 0, done = 0;
 	int opt, r, code, host = -1, modes = 0, bad = 0;
 
 	optind = 1;
@@ -315,6 +315,7 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_usage(&cmd_recreate_entry, false);
 		return EXIT_USAGE;
 	}
+	cmd_catch_signals();
 	code = cmd_takeover_begin(ctx, argc, argv, all, SITE_IMAGES | SITE_VNETS | SITE_USERS |
 				  SITE_GROUPS | (host_arg ? SITE_HOSTS : 0), &t);
 	if (code != 0)
@@ -375,15 +376,23 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < t.nvms; i++) {
+	for (size_t i = 0; i < t.nvms && !cmd_interrupted(); i++, done++) {
 		if (recreate_one(t.one, &recs[i], mode, host, cmd_caller(t.one, &t.site)) < 0)
 			failed++;
 		else if (!recs[i].existing)
 			created++;
+		fflush(stdout);	/* each line as its step completes, even on a pipe */
 	}
-	printf("recreate: %zu VMs: %zu created, %zu already there, %zu failed\n", t.nvms, created,
-	       t.nvms - created - failed, failed);
-	code = failed ? EXIT_PARTIAL : EXIT_OK;
+	printf("recreate: %zu VMs: %zu created, %zu already there, %zu failed", t.nvms, created,
+	       done - created - failed, failed);
+	if (done < t.nvms) {
+		printf(", %zu not started: interrupted\n", t.nvms - done);
+		log_error(0, "interrupted: %zu of %zu VMs not recreated (a rerun does them)",
+			  t.nvms - done, t.nvms);
+	} else {
+		printf("\n");
+	}
+	code = failed || done < t.nvms ? EXIT_PARTIAL : EXIT_OK;
 out:
 	for (size_t i = 0; recs && i < t.nvms; i++)
 		tmpl_free(recs[i].tmpl);

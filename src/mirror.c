@@ -429,6 +429,11 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				 why, left);
 			next_note = left - 5;
 		}
+		if (batch_interrupted()) {	/* SIGINT, SIGTERM: stop waiting */
+			item_set(it, MIRROR_REFUSED, -EINTR, "interrupted while waiting: %s; not promoted",
+				 why);
+			return -EINTR;
+		}
 		usleep(250 * 1000);
 	}
 }
@@ -642,6 +647,7 @@ static void run_one(void *arg, size_t i)
 	bool need_mode;
 	int r;
 
+	it->ran = true;
 	if (!rp) {
 		item_set(it, MIRROR_FAILED, -ENOENT, "no such pool '%s'", it->pool);
 		goto out;

@@ -28,7 +28,8 @@ enum mirror_outcome {
 struct mirror_item {
 	char *pool;
 	char *image;
-	enum mirror_outcome outcome;
+	enum mirror_outcome outcome;	/* when ran */
+	bool ran;		/* false: never started (the run was interrupted) */
 	int error;		/* -errno for REFUSED, FAILED, TIMEDOUT */
 	char detail[512];
 	double seconds;

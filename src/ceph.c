@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,13 @@ struct op {
 	bool done;
 	bool abandoned;
 	int rval;
+	struct ceph_image *image;	/* the call's image, made stuck if abandoned */
+	/* a synchronous call run in a thread of its own (ceph_image_call, ceph_io_call) */
+	ceph_image_fn image_fn;
+	ceph_io_fn io_fn;
+	rbd_image_t rbd;
+	rados_ioctx_t io;
+	size_t size;
 	union {
 		rbd_image_t image;
 		rbd_mirror_image_info_t info;
@@ -28,6 +36,7 @@ struct op {
 		rbd_mirror_image_global_status_t status;
 		uint64_t snap_id;
 	} out;
+	_Alignas(max_align_t) unsigned char arg[];	/* the thread call's argument copy */
 };
 
 static void op_init_cond(void)
@@ -98,16 +107,29 @@ static void op_rbd_callback(rbd_completion_t c, void *arg)
 	op_complete(arg, rval);
 }
 
-/* Allocate an op and its completion. */
-static int op_begin(struct op **ret_op, rbd_completion_t *ret_c)
+bool ceph_image_stuck(struct ceph_image *image)
+{
+	bool stuck;
+
+	pthread_mutex_lock(&op_lock);
+	stuck = image->stuck;
+	pthread_mutex_unlock(&op_lock);
+	return stuck;
+}
+
+/* Allocate an op and its completion. No new call on a stuck image. */
+static int op_begin(struct ceph_image *image, struct op **ret_op, rbd_completion_t *ret_c)
 {
 	struct op *op;
 	int r;
 
 	pthread_once(&op_once, op_init_cond);
+	if (image && ceph_image_stuck(image))
+		return -ETIMEDOUT;
 	op = calloc(1, sizeof(*op));
 	if (!op)
 		return -ENOMEM;
+	op->image = image;
 	r = rbd_aio_create_completion(op, op_rbd_callback, ret_c);
 	if (r < 0) {
 		free(op);
@@ -117,22 +139,20 @@ static int op_begin(struct op **ret_op, rbd_completion_t *ret_c)
 	return 0;
 }
 
-/* r is what submitting the call returned. Wait for the call until the
- * deadline; on return *opp is NULL when the op was abandoned (its callback
- * frees it), else the caller reads (*opp)->out and frees it. */
-static int op_end(struct op **opp, rbd_completion_t c, int r, const struct timespec *deadline)
+/* Wait for a submitted call until the deadline. On return *opp is NULL
+ * when the op was abandoned (whoever completes it frees it) and its image,
+ * if any, is stuck; else the caller reads (*opp)->out and frees it. */
+static int op_wait(struct op **opp, const struct timespec *deadline)
 {
 	struct op *op = *opp;
 
-	if (r < 0) {
-		rbd_aio_release(c);
-		return r;
-	}
 	pthread_mutex_lock(&op_lock);
 	while (!op->done) {
 		if (pthread_cond_timedwait(&op_cond, &op_lock, deadline) == ETIMEDOUT && !op->done) {
 			op->abandoned = true;
 			op_abandoned++;
+			if (op->image)
+				op->image->stuck = true;	/* the handle rule */
 			pthread_mutex_unlock(&op_lock);
 			*opp = NULL;
 			return -ETIMEDOUT;
@@ -142,10 +162,20 @@ static int op_end(struct op **opp, rbd_completion_t c, int r, const struct times
 	return op->rval < 0 ? op->rval : 0;
 }
 
-/* Run one aio call: `call` may use `op->out` and `c`. */
-#define OP_RUN(op, c, deadline, call)					\
+/* r is what submitting the aio call returned. */
+static int op_end(struct op **opp, rbd_completion_t c, int r, const struct timespec *deadline)
+{
+	if (r < 0) {
+		rbd_aio_release(c);
+		return r;
+	}
+	return op_wait(opp, deadline);
+}
+
+/* Run one aio call on image (NULL: none): `call` may use `op->out` and `c`. */
+#define OP_RUN(image, op, c, deadline, call)				\
 	({								\
-		int _r = op_begin(&(op), &(c));				\
+		int _r = op_begin((image), &(op), &(c));		\
 		if (_r == 0)						\
 			_r = op_end(&(op), (c), (call), (deadline));	\
 		_r;							\
@@ -161,96 +191,305 @@ static int op_take(struct op *op, int r, void *ret, size_t size)
 	return r;
 }
 
-int ceph_image_open(rados_ioctx_t io, const char *name, bool read_only,
-		    const struct timespec *deadline, rbd_image_t *ret_image)
+static int rbd_close_bounded(rbd_image_t rbd, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline, read_only ?
-		       rbd_aio_open_read_only(io, name, &op->out.image, NULL, c) :
-		       rbd_aio_open(io, name, &op->out.image, NULL, c));
-
-	return op_take(op, r, ret_image, sizeof(*ret_image));
-}
-
-int ceph_image_open_by_id(rados_ioctx_t io, const char *id, const struct timespec *deadline,
-			  rbd_image_t *ret_image)
-{
-	struct op *op = NULL;
-	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline, rbd_aio_open_by_id(io, id, &op->out.image, NULL, c));
-
-	return op_take(op, r, ret_image, sizeof(*ret_image));
-}
-
-int ceph_image_close(rbd_image_t image, const struct timespec *deadline)
-{
-	struct op *op = NULL;
-	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline, rbd_aio_close(image, c));
+	int r = OP_RUN(NULL, op, c, deadline, rbd_aio_close(rbd, c));
 
 	return op_take(op, r, NULL, 0);
 }
 
-int ceph_mirror_get_info(rbd_image_t image, const struct timespec *deadline,
+/* An opened rbd_image_t into a handle. */
+static int image_wrap(int r, rbd_image_t rbd, const struct timespec *deadline,
+		      struct ceph_image **ret_image)
+{
+	struct ceph_image *image;
+
+	if (r < 0)
+		return r;
+	image = calloc(1, sizeof(*image));
+	if (!image) {
+		rbd_close_bounded(rbd, deadline);
+		return -ENOMEM;
+	}
+	image->rbd = rbd;
+	*ret_image = image;
+	return 0;
+}
+
+int ceph_image_open(rados_ioctx_t io, const char *name, bool read_only,
+		    const struct timespec *deadline, struct ceph_image **ret_image)
+{
+	struct op *op = NULL;
+	rbd_completion_t c;
+	rbd_image_t rbd = NULL;
+	int r = OP_RUN(NULL, op, c, deadline, read_only ?
+		       rbd_aio_open_read_only(io, name, &op->out.image, NULL, c) :
+		       rbd_aio_open(io, name, &op->out.image, NULL, c));
+
+	r = op_take(op, r, &rbd, sizeof(rbd));
+	return image_wrap(r, rbd, deadline, ret_image);
+}
+
+int ceph_image_open_by_id(rados_ioctx_t io, const char *id, const struct timespec *deadline,
+			  struct ceph_image **ret_image)
+{
+	struct op *op = NULL;
+	rbd_completion_t c;
+	rbd_image_t rbd = NULL;
+	int r = OP_RUN(NULL, op, c, deadline, rbd_aio_open_by_id(io, id, &op->out.image, NULL, c));
+
+	r = op_take(op, r, &rbd, sizeof(rbd));
+	return image_wrap(r, rbd, deadline, ret_image);
+}
+
+int ceph_image_close(struct ceph_image *image, const struct timespec *deadline)
+{
+	int r = 0;
+
+	if (!image)
+		return 0;
+	if (ceph_image_stuck(image))
+		return 0;	/* the handle rule: librbd still runs a call on it */
+	/* a close that is itself abandoned owns the rbd image; the handle
+	 * goes either way (a handle without an image is only freed) */
+	if (image->rbd)
+		r = rbd_close_bounded(image->rbd, deadline);
+	free(image);
+	return r;
+}
+
+int ceph_mirror_get_info(struct ceph_image *image, const struct timespec *deadline,
 			 rbd_mirror_image_info_t *ret_info)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_get_info(image, &op->out.info,
-								       sizeof(op->out.info), c));
+	int r = OP_RUN(image, op, c, deadline,
+		       rbd_aio_mirror_image_get_info(image->rbd, &op->out.info,
+						     sizeof(op->out.info), c));
 
 	return op_take(op, r, ret_info, sizeof(*ret_info));
 }
 
-int ceph_mirror_get_mode(rbd_image_t image, const struct timespec *deadline,
+int ceph_mirror_get_mode(struct ceph_image *image, const struct timespec *deadline,
 			 rbd_mirror_image_mode_t *ret_mode)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_get_mode(image, &op->out.mode, c));
+	int r = OP_RUN(image, op, c, deadline,
+		       rbd_aio_mirror_image_get_mode(image->rbd, &op->out.mode, c));
 
 	return op_take(op, r, ret_mode, sizeof(*ret_mode));
 }
 
-int ceph_mirror_get_global_status(rbd_image_t image, const struct timespec *deadline,
+int ceph_mirror_get_global_status(struct ceph_image *image, const struct timespec *deadline,
 				  rbd_mirror_image_global_status_t *ret_status)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline,
-		       rbd_aio_mirror_image_get_global_status(image, &op->out.status,
+	int r = OP_RUN(image, op, c, deadline,
+		       rbd_aio_mirror_image_get_global_status(image->rbd, &op->out.status,
 							      sizeof(op->out.status), c));
 
 	return op_take(op, r, ret_status, sizeof(*ret_status));
 }
 
-int ceph_mirror_promote(rbd_image_t image, bool force, const struct timespec *deadline)
+int ceph_mirror_promote(struct ceph_image *image, bool force, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_promote(image, force, c));
+	int r = OP_RUN(image, op, c, deadline, rbd_aio_mirror_image_promote(image->rbd, force, c));
 
 	return op_take(op, r, NULL, 0);
 }
 
-int ceph_mirror_demote(rbd_image_t image, const struct timespec *deadline)
+int ceph_mirror_demote(struct ceph_image *image, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline, rbd_aio_mirror_image_demote(image, c));
+	int r = OP_RUN(image, op, c, deadline, rbd_aio_mirror_image_demote(image->rbd, c));
 
 	return op_take(op, r, NULL, 0);
 }
 
-int ceph_mirror_snapshot(rbd_image_t image, const struct timespec *deadline)
+int ceph_mirror_snapshot(struct ceph_image *image, const struct timespec *deadline)
 {
 	struct op *op = NULL;
 	rbd_completion_t c;
-	int r = OP_RUN(op, c, deadline,
-		       rbd_aio_mirror_image_create_snapshot(image, 0, &op->out.snap_id, c));
+	int r = OP_RUN(image, op, c, deadline,
+		       rbd_aio_mirror_image_create_snapshot(image->rbd, 0, &op->out.snap_id, c));
 
 	return op_take(op, r, NULL, 0);
+}
+
+/* Synchronous calls in a thread of their own. */
+
+static void *call_thread(void *arg)
+{
+	struct op *op = arg;
+	int r = op->image_fn ? op->image_fn(op->rbd, op->arg) : op->io_fn(op->io, op->arg);
+
+	op_complete(op, r);
+	return NULL;
+}
+
+static int call_run(struct ceph_image *image, rados_ioctx_t io, ceph_image_fn image_fn,
+		    ceph_io_fn io_fn, const struct timespec *deadline, void *arg, size_t size)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+	struct op *op;
+	int r;
+
+	pthread_once(&op_once, op_init_cond);
+	if (image && ceph_image_stuck(image))
+		return -ETIMEDOUT;
+	op = calloc(1, sizeof(*op) + size);
+	if (!op)
+		return -ENOMEM;
+	op->image = image;
+	op->image_fn = image_fn;
+	op->io_fn = io_fn;
+	op->rbd = image ? image->rbd : NULL;
+	op->io = io;
+	op->size = size;
+	memcpy(op->arg, arg, size);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = -pthread_create(&thread, &attr, call_thread, op);
+	pthread_attr_destroy(&attr);
+	if (r < 0) {
+		free(op);
+		return r;
+	}
+	r = op_wait(&op, deadline);
+	if (op) {
+		memcpy(arg, op->arg, size);
+		r = op->rval;
+		free(op);
+	}
+	return r;
+}
+
+int ceph_image_call(struct ceph_image *image, const struct timespec *deadline,
+		    ceph_image_fn fn, void *arg, size_t size)
+{
+	return call_run(image, NULL, fn, NULL, deadline, arg, size);
+}
+
+int ceph_io_call(rados_ioctx_t io, const struct timespec *deadline,
+		 ceph_io_fn fn, void *arg, size_t size)
+{
+	return call_run(NULL, io, NULL, fn, deadline, arg, size);
+}
+
+/* Image-meta. */
+
+struct meta_arg {
+	char key[128];
+	size_t max;
+	char *value;		/* get: the value read; set: the caller's copy */
+	size_t len;
+	bool ran;		/* the call returned in time: value is the caller's */
+};
+
+static int meta_get_fn(rbd_image_t rbd, void *arg)
+{
+	struct meta_arg *a = arg;
+	size_t len = 4096;
+	char *buf = NULL;
+	int r;
+
+	a->ran = true;
+	for (;;) {
+		char *nb = realloc(buf, len + 1);
+
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		r = rbd_metadata_get(rbd, a->key, buf, &len);
+		if (r != -ERANGE)
+			break;
+		if (len > a->max + 1) {
+			free(buf);
+			return -E2BIG;
+		}
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	/* librbd copies a NUL-terminated string and leaves len alone on
+	 * success (rbd_metadata_set takes a C string: no NUL inside) */
+	buf[len] = '\0';
+	a->len = strlen(buf);
+	if (a->len > a->max) {
+		free(buf);
+		return -E2BIG;
+	}
+	a->value = buf;
+	return 0;
+}
+
+int ceph_meta_get(struct ceph_image *image, const char *key, size_t max,
+		  const struct timespec *deadline, char **ret_value, size_t *ret_len)
+{
+	struct meta_arg a = { .max = max };
+	int r;
+
+	if (snprintf(a.key, sizeof(a.key), "%s", key) >= (int)sizeof(a.key))
+		return -ENAMETOOLONG;
+	r = ceph_image_call(image, deadline, meta_get_fn, &a, sizeof(a));
+	if (r < 0)
+		return r;
+	*ret_value = a.value;
+	*ret_len = a.len;
+	return 0;
+}
+
+static int meta_set_fn(rbd_image_t rbd, void *arg)
+{
+	struct meta_arg *a = arg;
+
+	a->ran = true;
+	return rbd_metadata_set(rbd, a->key, a->value);
+}
+
+static int meta_remove_fn(rbd_image_t rbd, void *arg)
+{
+	struct meta_arg *a = arg;
+
+	a->ran = true;
+	return rbd_metadata_remove(rbd, a->key);
+}
+
+int ceph_meta_set(struct ceph_image *image, const char *key, const char *value,
+		  const struct timespec *deadline)
+{
+	struct meta_arg a = { 0 };
+	int r;
+
+	if (snprintf(a.key, sizeof(a.key), "%s", key) >= (int)sizeof(a.key))
+		return -ENAMETOOLONG;
+	a.value = strdup(value);	/* an abandoned call still reads it */
+	if (!a.value)
+		return -ENOMEM;
+	r = ceph_image_call(image, deadline, meta_set_fn, &a, sizeof(a));
+	if (a.ran || r != -ETIMEDOUT)
+		free(a.value);
+	return r;
+}
+
+int ceph_meta_remove(struct ceph_image *image, const char *key, const struct timespec *deadline)
+{
+	struct meta_arg a = { 0 };
+
+	if (snprintf(a.key, sizeof(a.key), "%s", key) >= (int)sizeof(a.key))
+		return -ENAMETOOLONG;
+	return ceph_image_call(image, deadline, meta_remove_fn, &a, sizeof(a));
 }
 
 static int conf_set(rados_t rados, const char *option, const char *value)
@@ -268,9 +507,11 @@ int ceph_connect(const struct ceph_opts *opts, struct ceph **ret_ceph)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
 	snprintf(name, sizeof(name), "client.%s", opts->id ? opts->id : "admin");
 	r = rados_create2(&c->rados, opts->cluster ? opts->cluster : "ceph", name, 0);
 	if (r < 0) {
+		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return r;
 	}
@@ -296,6 +537,7 @@ int ceph_connect(const struct ceph_opts *opts, struct ceph **ret_ceph)
 		r = rados_connect(c->rados);
 	if (r < 0) {
 		rados_shutdown(c->rados);
+		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return r;
 	}
@@ -305,26 +547,37 @@ int ceph_connect(const struct ceph_opts *opts, struct ceph **ret_ceph)
 
 int ceph_pool(struct ceph *c, const char *pool, rados_ioctx_t *ret_io)
 {
+	struct ceph_pool *p;
 	size_t i;
-	int r;
+	int r = 0;
 
+	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < c->npools; i++)
 		if (!strcmp(c->pools[i].name, pool)) {
 			*ret_io = c->pools[i].io;
-			return 0;
+			goto out;
 		}
-	if (c->npools == sizeof(c->pools) / sizeof(c->pools[0]))
-		return -EMFILE;
-	c->pools[c->npools].name = strdup(pool);
-	if (!c->pools[c->npools].name)
-		return -ENOMEM;
-	r = rados_ioctx_create(c->rados, pool, &c->pools[c->npools].io);
-	if (r < 0) {
-		free(c->pools[c->npools].name);
-		return r;
+	if (c->npools == sizeof(c->pools) / sizeof(c->pools[0])) {
+		r = -EMFILE;
+		goto out;
 	}
-	*ret_io = c->pools[c->npools++].io;
-	return 0;
+	p = &c->pools[c->npools];
+	p->name = strdup(pool);
+	if (!p->name) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = rados_ioctx_create(c->rados, pool, &p->io);
+	if (r < 0) {
+		free(p->name);
+		p->name = NULL;
+		goto out;
+	}
+	*ret_io = p->io;
+	c->npools++;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 void ceph_close(struct ceph *c)
@@ -340,6 +593,7 @@ void ceph_close(struct ceph *c)
 		free(c->pools[i].name);
 	}
 	rados_shutdown(c->rados);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 

@@ -4,12 +4,44 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cmd.h"
 #include "log.h"
+
+static void on_signal(int sig)
+{
+	if (batch_interrupted()) {	/* the second one: the user insists */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	batch_interrupt();
+}
+
+void cmd_catch_signals(void)
+{
+	struct sigaction sa;
+
+	/* SA_RESTART: every wait of onedr's own is bounded by a deadline and
+	 * polls the flag where it waits long (promote --wait), so no call
+	 * needs to be cut short; librados' threads then see no EINTR either */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool cmd_interrupted(void)
+{
+	return batch_interrupted();
+}
 
 const struct arg_spec cmd_common_options[] = {
 	{ "conf", 'c', ARG_STRING, "FILE",
@@ -232,7 +264,7 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	bool force = args_has(&ctx->args, "force"), dry_run = args_has(&ctx->args, "dry-run");
 	bool no_peer = args_has(&ctx->args, "no-peer");
 	struct timespec start = deadline_after(0);
-	size_t n = 0, i, bad;
+	size_t n = 0, i, bad, not_started = 0;
 	int r, code;
 
 	if ((pool != NULL) == (argc > 0)) {
@@ -245,11 +277,13 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	if (!pool && parse_items(ctx, argc, argv, &items, &n) < 0)
 		return EXIT_USAGE;
 	code = EXIT_UNAVAILABLE;
+	cmd_catch_signals();
 	if (cmd_connect(ctx, !no_peer, &local, &peer, &mctx.peer_error) < 0)
 		goto out;
 	log_debug("connected (%.3f s)", -deadline_left(&start));
 	if (pool) {
-		r = mirror_pool_images(local, pool, &items, &n, NULL, NULL);
+		r = mirror_pool_images(local, pool, timeout ? timeout : ctx->conf.image_timeout,
+				       &items, &n, NULL, NULL);
 		if (r == -ENOENT)
 			log_error(0, "pool '%s' does not exist", pool);
 		else if (r < 0)
@@ -278,19 +312,35 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 		goto out;
 	}
 	bad = rep.counts[MIRROR_REFUSED] + rep.counts[MIRROR_FAILED] + rep.counts[MIRROR_TIMEDOUT];
-	printf("%s: %zu images: %zu %s, %zu unchanged, %zu refused, %zu failed, %zu timed out (%.2f s)\n",
+	for (i = 0; i < n; i++)
+		not_started += !items[i].ran;
+	printf("%s: %zu images: %zu %s, %zu unchanged, %zu refused, %zu failed, %zu timed out",
 	       e->name, n, rep.counts[MIRROR_DONE], rep.verb, rep.counts[MIRROR_NOOP],
-	       rep.counts[MIRROR_REFUSED], rep.counts[MIRROR_FAILED], rep.counts[MIRROR_TIMEDOUT],
-	       -deadline_left(&start));
+	       rep.counts[MIRROR_REFUSED], rep.counts[MIRROR_FAILED], rep.counts[MIRROR_TIMEDOUT]);
+	if (cmd_interrupted())
+		printf(", %zu not started: interrupted", not_started);
+	printf(" (%.2f s)\n", -deadline_left(&start));
 	if (bad) {
 		char names[1024] = "";
 		size_t len = 0;
 
 		for (i = 0; i < n && len < sizeof(names); i++)
-			if (items[i].outcome >= MIRROR_REFUSED)
+			if (items[i].ran && items[i].outcome >= MIRROR_REFUSED)
 				len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s/%s",
 							len ? ", " : "", items[i].pool, items[i].image);
 		log_error(0, "%zu of %zu images not %s: %s", bad, n, rep.verb, names);
+	}
+	if (not_started) {
+		char names[1024] = "";
+		size_t len = 0;
+
+		for (i = 0; i < n && len < sizeof(names); i++)
+			if (!items[i].ran)
+				len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s/%s",
+							len ? ", " : "", items[i].pool, items[i].image);
+		log_error(0, "interrupted: %zu of %zu images not started (a rerun does them): %s",
+			  not_started, n, names);
+		bad += not_started;
 	}
 	code = bad ? EXIT_PARTIAL : EXIT_OK;
 out:

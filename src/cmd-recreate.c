@@ -167,7 +167,7 @@ static int check_primary(struct cmd_ctx *ctx, struct ceph *c, const struct manif
 		struct timespec dl = deadline_after(ctx->conf.image_timeout);
 		rbd_mirror_image_info_t info;
 		rados_ioctx_t io;
-		rbd_image_t img;
+		struct ceph_image *img;
 		int r;
 
 		if (d->kind == DISK_UNPROTECTED)
@@ -278,7 +278,7 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 	enum start_mode mode = START_HOLD;
 	const char *host_arg = NULL;
 	bool all, drop;
-	size_t created = 0, failed = 0;
+	size_t created = 0, failed = 0, done = 0;
 	int r, code, host = -1, modes, bad = 0;
 
 	all = args_has(&ctx->args, "all");
@@ -295,6 +295,7 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_usage(&cmd_recreate_entry, false);
 		return EXIT_USAGE;
 	}
+	cmd_catch_signals();
 	code = cmd_takeover_begin(ctx, argc, argv, all, SITE_IMAGES | SITE_VNETS | SITE_USERS |
 				  SITE_GROUPS | (host_arg ? SITE_HOSTS : 0), &t);
 	if (code != 0)
@@ -355,15 +356,23 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < t.nvms; i++) {
+	for (size_t i = 0; i < t.nvms && !cmd_interrupted(); i++, done++) {
 		if (recreate_one(t.one, &recs[i], mode, host, cmd_caller(t.one, &t.site)) < 0)
 			failed++;
 		else if (!recs[i].existing)
 			created++;
+		fflush(stdout);	/* each line as its step completes, even on a pipe */
 	}
-	printf("recreate: %zu VMs: %zu created, %zu already there, %zu failed\n", t.nvms, created,
-	       t.nvms - created - failed, failed);
-	code = failed ? EXIT_PARTIAL : EXIT_OK;
+	printf("recreate: %zu VMs: %zu created, %zu already there, %zu failed", t.nvms, created,
+	       done - created - failed, failed);
+	if (done < t.nvms) {
+		printf(", %zu not started: interrupted\n", t.nvms - done);
+		log_error(0, "interrupted: %zu of %zu VMs not recreated (a rerun does them)",
+			  t.nvms - done, t.nvms);
+	} else {
+		printf("\n");
+	}
+	code = failed || done < t.nvms ? EXIT_PARTIAL : EXIT_OK;
 out:
 	for (size_t i = 0; recs && i < t.nvms; i++)
 		tmpl_free(recs[i].tmpl);

@@ -70,7 +70,7 @@ static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *cons
 			char vl[256], label[400];
 			struct reg_disk *nv, *rd;
 			rados_ioctx_t io;
-			rbd_image_t img;
+			struct ceph_image *img;
 			int r;
 
 			if (d->kind == DISK_UNPROTECTED)
@@ -162,7 +162,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct takeover t;
 	struct reg_disk *disks = NULL;
-	size_t ndisks = 0, created = 0, reused = 0, failed = 0;
+	size_t ndisks = 0, created = 0, reused = 0, failed = 0, done = 0;
 	bool all;
 	int r, code;
 
@@ -172,6 +172,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_usage(&cmd_register_entry, false);
 		return EXIT_USAGE;
 	}
+	cmd_catch_signals();
 	code = cmd_takeover_begin(ctx, argc, argv, all, SITE_DS | SITE_IMAGES | SITE_USERS | SITE_GROUPS, &t);
 	if (code != 0)
 		goto out;
@@ -179,7 +180,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < ndisks; i++) {
+	for (size_t i = 0; i < ndisks && !cmd_interrupted(); i++, done++) {
 		const struct reg_disk *rd = &disks[i];
 		struct one_error err = { 0, "" };
 		char vl[256];
@@ -196,6 +197,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 			else
 				printf("%s: disk %d %s/%s: failed: %s\n", vl, rd->d->disk_id,
 				       rd->d->pool, rd->d->rbd, err.msg);
+			fflush(stdout);
 			continue;
 		}
 		if (is_new)
@@ -204,6 +206,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 			reused++;
 		printf("%s: disk %d %s/%s: image %d (%s)\n", vl, rd->d->disk_id, rd->d->pool,
 		       rd->d->rbd, id, is_new ? "registered" : "already registered");
+		fflush(stdout);	/* each line as its step completes, even on a pipe */
 	}
 	for (size_t i = 0; i < t.nvms; i++)
 		for (size_t k = 0; k < t.vms[i]->m->n_disks; k++)
@@ -214,9 +217,16 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 				       cmd_vm_label(t.vms[i]->m, vl, sizeof(vl)),
 				       t.vms[i]->m->disks[k].disk_id, t.vms[i]->m->disks[k].reason);
 			}
-	printf("register: %zu VMs, %zu disks: %zu registered, %zu already registered, %zu failed\n",
+	printf("register: %zu VMs, %zu disks: %zu registered, %zu already registered, %zu failed",
 	       t.nvms, ndisks, created, reused, failed);
-	code = failed ? EXIT_PARTIAL : EXIT_OK;
+	if (done < ndisks) {
+		printf(", %zu not started: interrupted\n", ndisks - done);
+		log_error(0, "interrupted: %zu of %zu disks not registered (a rerun does them)",
+			  ndisks - done, ndisks);
+	} else {
+		printf("\n");
+	}
+	code = failed || done < ndisks ? EXIT_PARTIAL : EXIT_OK;
 out:
 	free(disks);
 	cmd_takeover_end(&t);

@@ -287,7 +287,7 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return EXIT_UNAVAILABLE;
 	rep.pool = ctx->conf.pool;
 	rep.peer_name = no_peer ? NULL : ctx->conf.peer_name;
-	r = mirror_pool_status(local, rep.pool, &rep.ps);
+	r = mirror_pool_status(local, rep.pool, ctx->conf.image_timeout, &rep.ps);
 	if (r == -ENOENT) {
 		log_error(0, "pool '%s' does not exist", rep.pool);
 		goto out;
@@ -297,7 +297,8 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (argc == 0) {
-		r = mirror_pool_images(local, rep.pool, &items, &n, &rep.plain, &rep.nplain);
+		r = mirror_pool_images(local, rep.pool, ctx->conf.image_timeout, &items, &n,
+				       &rep.plain, &rep.nplain);
 	} else {
 		items = calloc((size_t)argc, sizeof(*items));
 		r = items ? 0 : -ENOMEM;

@@ -94,6 +94,14 @@ int cmd_connect(struct cmd_ctx *ctx, bool want_peer, struct ceph **ret_local,
 /* The message for a failed connection, for one error line. */
 const char *cmd_connect_hint(int r);
 
+/* SIGINT and SIGTERM stop the command from starting new work (batch.h):
+ * what is in flight finishes or is abandoned at its deadline, and the
+ * command prints what was done and what was not, and exits EXIT_PARTIAL.
+ * A second signal ends the process at once. cmd_interrupted() says whether
+ * one came. */
+void cmd_catch_signals(void);
+bool cmd_interrupted(void);
+
 /* The shape of promote, demote and resync: images from arguments or --pool,
  * one line per image, a summary, exit code. */
 int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_op op,

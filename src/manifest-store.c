@@ -15,59 +15,30 @@
 #include "batch.h"
 #include "ceph.h"
 
-static int meta_get(rbd_image_t image, char **ret_text, size_t *ret_len)
+static int meta_get(struct ceph_image *image, const struct timespec *deadline,
+		    char **ret_text, size_t *ret_len)
 {
-	size_t len = 4096;
-	char *buf = NULL;
-	int r;
+	int r = ceph_meta_get(image, MANIFEST_META_KEY, MANIFEST_MAX_SIZE, deadline,
+			      ret_text, ret_len);
 
-	for (;;) {
-		char *nb = realloc(buf, len + 1);
-
-		if (!nb) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = nb;
-		r = rbd_metadata_get(image, MANIFEST_META_KEY, buf, &len);
-		if (r != -ERANGE)
-			break;
-		if (len > MANIFEST_MAX_SIZE + 1) {
-			free(buf);
-			return -E2BIG;
-		}
-	}
-	if (r < 0) {
-		free(buf);
-		return r == -ENOENT ? -ENODATA : r;
-	}
-	/* librbd copies a NUL-terminated string and leaves len alone on
-	 * success (rbd_metadata_set takes a C string: no NUL inside) */
-	buf[len] = '\0';
-	len = strlen(buf);
-	if (len > MANIFEST_MAX_SIZE) {
-		free(buf);
-		return -E2BIG;
-	}
-	*ret_text = buf;
-	*ret_len = len;
-	return 0;
+	return r == -ENOENT ? -ENODATA : r;
 }
 
-int store_read_image(rbd_image_t image, char **ret_text, size_t *ret_len)
+int store_read_image(struct ceph_image *image, const struct timespec *deadline,
+		     char **ret_text, size_t *ret_len)
 {
-	return meta_get(image, ret_text, ret_len);
+	return meta_get(image, deadline, ret_text, ret_len);
 }
 
 int store_read(rados_ioctx_t io, const char *image, const struct timespec *deadline,
 	       char **ret_text, size_t *ret_len)
 {
-	rbd_image_t img;
+	struct ceph_image *img;
 	int r = ceph_image_open(io, image, true, deadline, &img);
 
 	if (r < 0)
 		return r;
-	r = meta_get(img, ret_text, ret_len);
+	r = meta_get(img, deadline, ret_text, ret_len);
 	ceph_image_close(img, deadline);
 	return r;
 }
@@ -80,7 +51,7 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 	struct manifest *old = NULL;
 	char *text = NULL, *cur = NULL;
 	size_t len, cur_len;
-	rbd_image_t img;
+	struct ceph_image *img;
 	int r;
 
 	r = manifest_encode(m, &text, &len);
@@ -91,7 +62,7 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		free(text);
 		return r;
 	}
-	r = meta_get(img, &cur, &cur_len);
+	r = meta_get(img, deadline, &cur, &cur_len);
 	if (r == 0 && manifest_decode(cur, cur_len, &old, NULL) == 0 && manifest_same(old, m)) {
 		*ret = STORE_UNCHANGED;
 		goto out;
@@ -106,7 +77,7 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		r = -EROFS;
 		goto out;
 	}
-	r = rbd_metadata_set(img, MANIFEST_META_KEY, text);
+	r = ceph_meta_set(img, MANIFEST_META_KEY, text, deadline);
 	if (r < 0) {
 		rbd_mirror_image_get_info_cleanup(&info);
 		goto out;
@@ -124,7 +95,7 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 	}
 	rbd_mirror_image_get_info_cleanup(&info);
 out:
-	ceph_image_close(img, deadline);
+	ceph_image_close(img, deadline);	/* a stuck image stays open: ceph.h */
 	manifest_free(old);
 	free(cur);
 	free(text);
@@ -209,14 +180,30 @@ static int group(struct store_scan *s)
 	return 0;
 }
 
-static int list_pool(rados_ioctx_t io, struct store_scan *s)
+struct list_arg {
+	rbd_image_spec_t *specs;
+	size_t n;
+};
+
+static int list_fn(rados_ioctx_t io, void *arg)
 {
-	rbd_image_spec_t *specs = NULL;
-	size_t nspecs = 0;
-	int r = ceph_list_images(io, &specs, &nspecs);
+	struct list_arg *a = arg;
+
+	return ceph_list_images(io, &a->specs, &a->n);
+}
+
+static int list_pool(rados_ioctx_t io, double timeout, struct store_scan *s)
+{
+	struct timespec dl = deadline_after(timeout);
+	struct list_arg a = { NULL, 0 };
+	rbd_image_spec_t *specs;
+	size_t nspecs;
+	int r = ceph_io_call(io, &dl, list_fn, &a, sizeof(a));
 
 	if (r < 0)
 		return r;
+	specs = a.specs;
+	nspecs = a.n;
 	s->copies = calloc(nspecs + 1, sizeof(*s->copies));
 	if (!s->copies)
 		r = -ENOMEM;
@@ -244,7 +231,7 @@ int store_scan(rados_ioctx_t io, const char *const *images, size_t nimages,
 			if (!(s.copies[s.ncopies++].image = strdup(images[i])))
 				r = -ENOMEM;
 	} else {
-		r = list_pool(io, &s);
+		r = list_pool(io, image_timeout, &s);
 	}
 	if (r < 0) {
 		store_scan_free(&s);

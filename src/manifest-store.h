@@ -17,6 +17,7 @@
 #include <rados/librados.h>
 #include <rbd/librbd.h>
 
+#include "ceph.h"
 #include "manifest.h"
 
 enum store_result {
@@ -41,7 +42,8 @@ int store_read(rados_ioctx_t io, const char *image, const struct timespec *deadl
 	       char **ret_text, size_t *ret_len);
 
 /* The same on an open image. */
-int store_read_image(rbd_image_t image, char **ret_text, size_t *ret_len);
+int store_read_image(struct ceph_image *image, const struct timespec *deadline,
+		     char **ret_text, size_t *ret_len);
 
 /* One image of a pool that holds a manifest. */
 struct store_copy {

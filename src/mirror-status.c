@@ -12,25 +12,28 @@
 #include "peer.h"
 #include "manifest-store.h"
 
-int mirror_pool_status(struct ceph *c, const char *pool, struct mirror_pool_status *ret)
+struct pool_status_arg {
+	rados_t rados;
+	struct mirror_pool_status st;
+};
+
+static int pool_status_fn(rados_ioctx_t io, void *arg)
 {
 	static const char *const modes[] = { "disabled", "image", "pool" };
 	static const char *const dirs[] = { "rx", "tx", "rx-tx" };
+	struct pool_status_arg *a = arg;
+	struct mirror_pool_status *ret = &a->st;
 	rbd_mirror_peer_site_t peers[4];
 	rbd_mirror_mode_t mode;
-	rados_ioctx_t io;
 	size_t len;
 	int npeers = 4, i, r;
 
-	memset(ret, 0, sizeof(*ret));
-	r = ceph_pool(c, pool, &io);
-	if (r == 0)
-		r = rbd_mirror_mode_get(io, &mode);
+	r = rbd_mirror_mode_get(io, &mode);
 	if (r < 0)
 		return r;
 	snprintf(ret->mode, sizeof(ret->mode), "%s", mode <= RBD_MIRROR_MODE_POOL ? modes[mode] : "?");
 	len = sizeof(ret->site);
-	if (rbd_mirror_site_name_get(c->rados, ret->site, &len) < 0)
+	if (rbd_mirror_site_name_get(a->rados, ret->site, &len) < 0)
 		ret->site[0] = '\0';
 	len = sizeof(ret->uuid);
 	if (mode != RBD_MIRROR_MODE_DISABLED && rbd_mirror_uuid_get(io, ret->uuid, &len) < 0)
@@ -53,6 +56,29 @@ int mirror_pool_status(struct ceph *c, const char *pool, struct mirror_pool_stat
 	ret->npeers = (size_t)npeers;
 	rbd_mirror_peer_site_list_cleanup(peers, npeers);
 	return 0;
+}
+
+int mirror_pool_status(struct ceph *c, const char *pool, double timeout,
+		       struct mirror_pool_status *ret)
+{
+	struct timespec dl = deadline_after(timeout);
+	struct pool_status_arg *a;
+	rados_ioctx_t io;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = ceph_pool(c, pool, &io);
+	if (r < 0)
+		return r;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->rados = c->rados;
+	r = ceph_io_call(io, &dl, pool_status_fn, a, sizeof(*a));
+	if (r == 0)
+		*ret = a->st;
+	free(a);
+	return r;
 }
 
 static void state_name(bool up, rbd_mirror_image_status_state_t s, char *buf, size_t len)
@@ -78,7 +104,7 @@ static long long json_number(const char *text, const char *key)
 }
 
 /* Age of the newest complete non-primary mirror snapshot, or -1. */
-static long long snapshot_age(rbd_image_t image)
+static long long snapshot_age_sync(rbd_image_t image)
 {
 	rbd_snap_info_t snaps[64];
 	int max = 64, n, i;
@@ -106,6 +132,21 @@ static long long snapshot_age(rbd_image_t image)
 	return age;
 }
 
+static int snapshot_age_fn(rbd_image_t image, void *arg)
+{
+	*(long long *)arg = snapshot_age_sync(image);
+	return 0;
+}
+
+/* The same under a deadline (rbd_snap_list has no aio): -1 when it passed. */
+static long long snapshot_age(struct ceph_image *image, const struct timespec *dl)
+{
+	long long age = -1;
+
+	ceph_image_call(image, dl, snapshot_age_fn, &age, sizeof(age));
+	return age;
+}
+
 struct status_run {
 	struct mirror_ctx *ctx;
 	struct mirror_item *items;
@@ -125,8 +166,8 @@ static void peer_site_name(const struct mirror_pool_status *ps, const char *uuid
 	snprintf(buf, len, "%s", uuid);
 }
 
-static void fill_status(struct status_run *run, struct mirror_status *st, rbd_image_t image,
-			const rbd_mirror_image_global_status_t *gs)
+static void fill_status(struct status_run *run, struct mirror_status *st, struct ceph_image *image,
+			const rbd_mirror_image_global_status_t *gs, const struct timespec *dl)
 {
 	uint32_t i;
 
@@ -157,18 +198,18 @@ static void fill_status(struct status_run *run, struct mirror_status *st, rbd_im
 	if (!st->journal)
 		st->lag_entries = -1;
 	if (!st->journal && !st->primary)
-		st->lag_seconds = snapshot_age(image);
+		st->lag_seconds = snapshot_age(image, dl);
 }
 
 /* Whether the manifest in image-meta has reached the peer: compared byte
  * for byte with the peer's copy. */
-static void manifest_state(struct mirror_status *st, rbd_image_t image, rados_ioctx_t pio,
+static void manifest_state(struct mirror_status *st, struct ceph_image *image, rados_ioctx_t pio,
 			   const struct timespec *dl)
 {
 	char *mine = NULL, *theirs = NULL;
 	size_t ml, tl;
 
-	if (store_read_image(image, &mine, &ml) < 0) {
+	if (store_read_image(image, dl, &mine, &ml) < 0) {
 		st->manifest = MANIFEST_NONE;
 		return;
 	}
@@ -211,7 +252,7 @@ static void status_one(void *arg, size_t i)
 	rbd_mirror_image_global_status_t gs;
 	rbd_mirror_image_info_t info;
 	rbd_mirror_image_mode_t mode;
-	rbd_image_t image;
+	struct ceph_image *image;
 	rados_ioctx_t io, pio;
 	bool pprimary;
 	int r;
@@ -241,7 +282,7 @@ static void status_one(void *arg, size_t i)
 		st->journal = mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
 		r = ceph_mirror_get_global_status(image, &dl, &gs);
 		if (r == 0) {
-			fill_status(run, st, image, &gs);
+			fill_status(run, st, image, &gs, &dl);
 			rbd_mirror_image_global_status_cleanup(&gs);
 		}
 	}
@@ -251,8 +292,7 @@ static void status_one(void *arg, size_t i)
 	if (r == 0)
 		manifest_state(st, image, st->enabled && ctx->peer && st->peer_primary >= 0 ? pio : NULL, &dl);
 	st->error = r;
-	if (r != -ETIMEDOUT)
-		ceph_image_close(image, &dl);
+	ceph_image_close(image, &dl);	/* a stuck image stays open: ceph.h */
 	judge(st);
 }
 
@@ -269,7 +309,7 @@ int mirror_status(struct mirror_ctx *ctx, struct mirror_item *items, size_t n,
 	run.ctx = ctx;
 	run.items = items;
 	run.st = ret_status;
-	mirror_pool_status(ctx->local, items[0].pool, &run.pools[0]);
+	mirror_pool_status(ctx->local, items[0].pool, ctx->image_timeout, &run.pools[0]);
 	for (i = 0; i < n; i++) {
 		ceph_pool(ctx->local, items[i].pool, &io);
 		if (ctx->peer)

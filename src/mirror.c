@@ -72,7 +72,7 @@ static void describe_left_state(rados_ioctx_t io, struct mirror_item *it)
 {
 	struct timespec dl = deadline_after(5);
 	rbd_mirror_image_info_t info;
-	rbd_image_t image;
+	struct ceph_image *image;
 	size_t n = strlen(it->detail);
 
 	if (ceph_image_open(io, it->image, true, &dl, &image) < 0) {
@@ -81,7 +81,8 @@ static void describe_left_state(rados_ioctx_t io, struct mirror_item *it)
 	}
 	if (ceph_mirror_get_info(image, &dl, &info) < 0) {
 		snprintf(it->detail + n, sizeof(it->detail) - n, "; state left: unknown");
-		return;	/* the handle stays with the abandoned call */
+		ceph_image_close(image, &dl);
+		return;
 	}
 	snprintf(it->detail + n, sizeof(it->detail) - n, "; state left: %s; a rerun retries it",
 		 info.primary ? "primary" : "non-primary");
@@ -176,7 +177,7 @@ static int listing_load_modes(rados_ioctx_t io, struct listing *l)
 	return r == -ENOENT ? 0 : r;
 }
 
-static int listing_load(rados_ioctx_t io, struct listing *l)
+static int listing_load_sync(rados_ioctx_t io, struct listing *l)
 {
 	rbd_image_spec_t *specs = NULL;
 	size_t nspecs = 0, i;
@@ -240,6 +241,48 @@ static int listing_load(rados_ioctx_t io, struct listing *l)
 	return 0;
 }
 
+static int listing_load_fn(rados_ioctx_t io, void *arg)
+{
+	return listing_load_sync(io, arg);
+}
+
+/* The listing under a deadline of timeout seconds. */
+static int listing_load(rados_ioctx_t io, double timeout, struct listing *l)
+{
+	struct timespec dl = deadline_after(timeout);
+	struct listing tmp = { 0 };
+	int r = ceph_io_call(io, &dl, listing_load_fn, &tmp, sizeof(tmp));
+
+	if (r < 0)
+		return r;
+	*l = tmp;
+	return 0;
+}
+
+struct uuid_arg {
+	char uuid[64];
+};
+
+static int uuid_fn(rados_ioctx_t io, void *arg)
+{
+	struct uuid_arg *a = arg;
+	size_t len = sizeof(a->uuid);
+
+	return rbd_mirror_uuid_get(io, a->uuid, &len);
+}
+
+/* The pool's mirror uuid under a deadline. */
+static int mirror_uuid(rados_ioctx_t io, double timeout, char *ret, size_t len)
+{
+	struct timespec dl = deadline_after(timeout);
+	struct uuid_arg a = { "" };
+	int r = ceph_io_call(io, &dl, uuid_fn, &a, sizeof(a));
+
+	if (r == 0)
+		snprintf(ret, len, "%s", a.uuid);
+	return r;
+}
+
 static const struct listed *listing_find(const struct listing *l, const char *name)
 {
 	size_t i;
@@ -280,7 +323,7 @@ static struct run_pool *run_pool(struct run *run, const char *pool)
 /* librbd answers -EINVAL to a promote of a primary image and a demote of a
  * non-primary one (and when mirroring was disabled meanwhile). The fast
  * path calls them without asking the role first; this tells which it was. */
-static void settle_einval(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image,
+static void settle_einval(struct mirror_ctx *ctx, struct mirror_item *it, struct ceph_image *image,
 			  bool want_primary, const char *what)
 {
 	struct timespec dl = deadline_after(ctx->image_timeout);
@@ -305,7 +348,7 @@ static void settle_einval(struct mirror_ctx *ctx, struct mirror_item *it, rbd_im
 
 /* Non-forced: wait until the peer's demotion has been replayed here, then promote. */
 static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
-			     rbd_image_t image, bool journal)
+			     struct ceph_image *image, bool journal)
 {
 	struct timespec wait_dl = deadline_after(ctx->promote_wait);
 	double next_note = ctx->promote_wait - 5;
@@ -386,12 +429,17 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				 why, left);
 			next_note = left - 5;
 		}
+		if (batch_interrupted()) {	/* SIGINT, SIGTERM: stop waiting */
+			item_set(it, MIRROR_REFUSED, -EINTR, "interrupted while waiting: %s; not promoted",
+				 why);
+			return -EINTR;
+		}
 		usleep(250 * 1000);
 	}
 }
 
 static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
-		       rbd_image_t image)
+		       struct ceph_image *image)
 {
 	enum peer_verdict verdict;
 	int local_primary = -1;
@@ -435,7 +483,7 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 
 /* Demote. */
 
-static void do_demote(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image)
+static void do_demote(struct mirror_ctx *ctx, struct mirror_item *it, struct ceph_image *image)
 {
 	struct timespec dl = deadline_after(ctx->image_timeout);
 	int r;
@@ -478,9 +526,47 @@ static void human_size(uint64_t bytes, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
-static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_t image)
+/* What a resync would copy, measured in a worker thread (librbd has no
+ * aio for it). As libvirt does, the allocation is scanned only with a
+ * valid fast-diff, i.e. from the object map; without it the scan would
+ * stat every object of the image, so the image size is the bound. */
+struct measure {
+	uint64_t size, used;
+	bool measured;
+};
+
+static int measure_fn(rbd_image_t rbd, void *arg)
 {
+	struct measure *m = arg;
+	uint64_t features = 0, flags = 0;
+	int r;
+
+	r = rbd_get_size(rbd, &m->size);
+	if (r == 0)
+		r = rbd_get_features(rbd, &features);
+	if (r == 0)
+		r = rbd_get_flags(rbd, &flags);
+	if (r < 0)
+		return r;
+	if (!(features & RBD_FEATURE_FAST_DIFF) || (flags & RBD_FLAG_FAST_DIFF_INVALID)) {
+		m->used = m->size;
+		return 0;
+	}
+	m->measured = true;
+	return rbd_diff_iterate2(rbd, NULL, 0, m->size, 0, 1, add_extent, &m->used);
+}
+
+static int resync_fn(rbd_image_t rbd, void *arg)
+{
+	return rbd_mirror_image_resync(rbd);
+}
+
+static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, struct ceph_image *image)
+{
+	struct timespec dl = deadline_after(ctx->image_timeout);
+	struct measure m = { 0, 0, false };
 	char size[32], used[32];
+	const char *how;
 	int r;
 
 	if (it->primary) {
@@ -488,21 +574,23 @@ static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_
 			 "peer's copy; demote it first if that is what you want");
 		return;
 	}
-	r = rbd_get_size(image, &it->size);
-	if (r == 0)
-		r = rbd_diff_iterate2(image, NULL, 0, it->size, 0, 1, add_extent, &it->used);
+	r = ceph_image_call(image, &dl, measure_fn, &m, sizeof(m));
 	if (r < 0) {
 		item_fail(it, r, "measure");
 		return;
 	}
+	it->size = m.size;
+	it->used = m.used;
 	human_size(it->size, size, sizeof(size));
 	human_size(it->used, used, sizeof(used));
+	how = m.measured ? "" : "; no fast-diff to measure the allocation";
 	if (ctx->dry_run) {
-		item_set(it, MIRROR_NOOP, 0, "would copy up to %s (size %s)", used, size);
+		item_set(it, MIRROR_NOOP, 0, "would copy up to %s (size %s%s)", used, size, how);
 		return;
 	}
-	progress(ctx, it, "resync will copy up to %s (size %s)", used, size);
-	r = rbd_mirror_image_resync(image);
+	progress(ctx, it, "resync will copy up to %s (size %s%s)", used, size, how);
+	dl = deadline_after(ctx->image_timeout);
+	r = ceph_image_call(image, &dl, resync_fn, NULL, 0);
 	if (r < 0)
 		item_fail(it, r, "resync");
 	else
@@ -515,7 +603,7 @@ static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, rbd_image_
  * the two calls costs the cluster a mirror-info read (and, in journal
  * mode, a tag lookup), so the mode is read only when the peer checks of a
  * promote need it. */
-static int learn_role(struct mirror_item *it, rbd_image_t image, bool need_mode,
+static int learn_role(struct mirror_item *it, struct ceph_image *image, bool need_mode,
 		      const struct timespec *dl)
 {
 	rbd_mirror_image_info_t info;
@@ -555,10 +643,11 @@ static void run_one(void *arg, size_t i)
 	struct mirror_item *it = &run->items[i];
 	struct run_pool *rp = run_pool(run, it->pool);
 	struct timespec start = deadline_after(0), dl = deadline_after(ctx->image_timeout);
-	rbd_image_t image;
+	struct ceph_image *image;
 	bool need_mode;
 	int r;
 
+	it->ran = true;
 	if (!rp) {
 		item_set(it, MIRROR_FAILED, -ENOENT, "no such pool '%s'", it->pool);
 		goto out;
@@ -588,14 +677,12 @@ static void run_one(void *arg, size_t i)
 		else
 			do_resync(ctx, it, image);
 	}
-	if (it->outcome == MIRROR_TIMEDOUT) {
-		describe_left_state(rp->io, it);	/* the handle stays with the stuck call */
-	} else {
-		dl = deadline_after(ctx->image_timeout);
-		r = ceph_image_close(image, &dl);
-		if (r < 0 && it->outcome != MIRROR_FAILED)
-			item_fail(it, r, "close");
-	}
+	if (it->outcome == MIRROR_TIMEDOUT)
+		describe_left_state(rp->io, it);	/* with a fresh handle */
+	dl = deadline_after(ctx->image_timeout);
+	r = ceph_image_close(image, &dl);	/* a stuck image stays open: ceph.h */
+	if (r < 0 && it->outcome != MIRROR_FAILED && it->outcome != MIRROR_TIMEDOUT)
+		item_fail(it, r, "close");
 out:
 	it->seconds = -deadline_left(&start);
 	if (ctx->done)
@@ -611,7 +698,7 @@ static int prepare_pool(struct run *run, const char *pool)
 	struct mirror_ctx *ctx = run->ctx;
 	struct run_pool *rp = &run->pools[run->npools];
 	struct listing here, there = { 0 };
-	size_t len, i;
+	size_t i;
 	int r;
 
 	if (run->npools == sizeof(run->pools) / sizeof(run->pools[0]))
@@ -625,15 +712,16 @@ static int prepare_pool(struct run *run, const char *pool)
 	if (r < 0)
 		return r;
 	run->npools++;
-	r = listing_load(rp->io, &here);
-	if (r < 0)
-		return r;
-	len = sizeof(rp->site.local_uuid);
+	/* the listing only saves each image a lookup: without it (a slow
+	 * site) every image is opened by name and reports its own error */
+	if (listing_load(rp->io, ctx->image_timeout, &here) < 0)
+		memset(&here, 0, sizeof(here));
 	if (ctx->peer && ceph_pool(ctx->peer, pool, &rp->site.io) == 0 &&
-	    rbd_mirror_uuid_get(rp->io, rp->site.local_uuid, &len) == 0 &&
-	    (len = sizeof(rp->site.peer_uuid),
-	     rbd_mirror_uuid_get(rp->site.io, rp->site.peer_uuid, &len) == 0) &&
-	    listing_load(rp->site.io, &there) == 0)
+	    mirror_uuid(rp->io, ctx->image_timeout, rp->site.local_uuid,
+			sizeof(rp->site.local_uuid)) == 0 &&
+	    mirror_uuid(rp->site.io, ctx->image_timeout, rp->site.peer_uuid,
+			sizeof(rp->site.peer_uuid)) == 0 &&
+	    listing_load(rp->site.io, ctx->image_timeout, &there) == 0)
 		rp->has_peer = true;
 	for (i = 0; i < run->nitems; i++) {
 		struct mirror_item *it = &run->items[i];
@@ -679,8 +767,9 @@ int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *it
 
 /* Pool listing, for --pool. */
 
-int mirror_pool_images(struct ceph *c, const char *pool, struct mirror_item **ret_items,
-		       size_t *ret_n, char ***ret_plain, size_t *ret_nplain)
+int mirror_pool_images(struct ceph *c, const char *pool, double timeout,
+		       struct mirror_item **ret_items, size_t *ret_n, char ***ret_plain,
+		       size_t *ret_nplain)
 {
 	struct mirror_item *items;
 	struct listing l;
@@ -690,7 +779,7 @@ int mirror_pool_images(struct ceph *c, const char *pool, struct mirror_item **re
 
 	r = ceph_pool(c, pool, &io);
 	if (r == 0)
-		r = listing_load(io, &l);
+		r = listing_load(io, timeout, &l);
 	if (r < 0)
 		return r;
 	items = calloc(l.n + 1, sizeof(*items));

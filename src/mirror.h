@@ -28,7 +28,8 @@ enum mirror_outcome {
 struct mirror_item {
 	char *pool;
 	char *image;
-	enum mirror_outcome outcome;
+	enum mirror_outcome outcome;	/* when ran */
+	bool ran;		/* false: never started (the run was interrupted) */
 	int error;		/* -errno for REFUSED, FAILED, TIMEDOUT */
 	char detail[512];
 	double seconds;
@@ -70,9 +71,11 @@ int mirror_item_parse(const char *spec, const char *default_pool, struct mirror_
 void mirror_items_free(struct mirror_item *items, size_t n);
 
 /* Every image of a pool that has mirroring enabled (for --pool), and, when
- * ret_plain is not NULL, the names of those that have not. */
-int mirror_pool_images(struct ceph *c, const char *pool, struct mirror_item **ret_items,
-		       size_t *ret_n, char ***ret_plain, size_t *ret_nplain);
+ * ret_plain is not NULL, the names of those that have not; the listing is
+ * abandoned after timeout seconds (-ETIMEDOUT). */
+int mirror_pool_images(struct ceph *c, const char *pool, double timeout,
+		       struct mirror_item **ret_items, size_t *ret_n, char ***ret_plain,
+		       size_t *ret_nplain);
 
 /* Status. */
 
@@ -118,7 +121,9 @@ struct mirror_pool_status {
 	size_t npeers;
 };
 
-int mirror_pool_status(struct ceph *c, const char *pool, struct mirror_pool_status *ret);
+/* Read under a deadline of timeout seconds (-ETIMEDOUT). */
+int mirror_pool_status(struct ceph *c, const char *pool, double timeout,
+		       struct mirror_pool_status *ret);
 /* Fill st for each item (concurrently). */
 int mirror_status(struct mirror_ctx *ctx, struct mirror_item *items, size_t n,
 		  struct mirror_status *ret_status);

@@ -15,7 +15,7 @@ int peer_is_primary(rados_ioctx_t peer_io, const char *name,
 		    const struct timespec *deadline, bool *ret_primary)
 {
 	rbd_mirror_image_info_t info;
-	rbd_image_t image;
+	struct ceph_image *image;
 	int r, rc;
 
 	r = ceph_image_open(peer_io, name, true, deadline, &image);
@@ -26,11 +26,9 @@ int peer_is_primary(rados_ioctx_t peer_io, const char *name,
 		*ret_primary = info.primary;
 		rbd_mirror_image_get_info_cleanup(&info);
 	}
-	if (r != -ETIMEDOUT) {
-		rc = ceph_image_close(image, deadline);
-		if (r == 0)
-			r = rc;
-	}
+	rc = ceph_image_close(image, deadline);	/* a stuck image stays open */
+	if (r == 0)
+		r = rc;
 	return r;
 }
 
@@ -150,8 +148,8 @@ static int scan_tags(rados_omap_iter_t iter, struct journal_scan *s, char *last_
 
 /* The peer's journal header, journal.<peer_id>: its tags and our rbd-mirror's
  * registration, in one read (more only when there are over 256 tags). */
-static int read_journal(rados_ioctx_t peer_io, const char *peer_id, const char *our_uuid,
-			const struct timespec *deadline, struct journal_scan *s)
+static int read_journal_sync(rados_ioctx_t peer_io, const char *peer_id, const char *our_uuid,
+			     const struct timespec *deadline, struct journal_scan *s)
 {
 	char oid[160], key[96], start[64] = "";
 	const char *keys[1] = { key };
@@ -199,7 +197,53 @@ static int read_journal(rados_ioctx_t peer_io, const char *peer_id, const char *
 	return r;
 }
 
-static int check_journal(const struct peer_site *site, rbd_image_t local_image, const char *peer_id,
+/* read_journal_sync in a worker thread (rados_read_op_operate is
+ * synchronous): everything it reads lives in the copy. */
+struct journal_arg {
+	char id[64];
+	char uuid[64];
+	bool have_uuid;
+	char peer_uuid[64];	/* journal_scan's, copied */
+	bool have_peer_uuid;
+	struct timespec deadline;
+	struct journal_scan s;
+};
+
+static int read_journal_fn(rados_ioctx_t io, void *arg)
+{
+	struct journal_arg *a = arg;
+
+	a->s.peer_uuid = a->have_peer_uuid ? a->peer_uuid : NULL;
+	return read_journal_sync(io, a->id, a->have_uuid ? a->uuid : NULL, &a->deadline, &a->s);
+}
+
+static int read_journal(rados_ioctx_t io, const char *id, const char *our_uuid,
+			const struct timespec *deadline, struct journal_scan *s)
+{
+	struct journal_arg *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	snprintf(a->uuid, sizeof(a->uuid), "%s", our_uuid ? our_uuid : "");
+	a->have_uuid = our_uuid != NULL;
+	snprintf(a->peer_uuid, sizeof(a->peer_uuid), "%s", s->peer_uuid ? s->peer_uuid : "");
+	a->have_peer_uuid = s->peer_uuid != NULL;
+	a->deadline = *deadline;
+	a->s = *s;
+	r = ceph_io_call(io, deadline, read_journal_fn, a, sizeof(*a));
+	if (r == 0) {
+		const char *peer_uuid = s->peer_uuid;
+
+		*s = a->s;
+		s->peer_uuid = peer_uuid;	/* not the copy's, freed below */
+	}
+	free(a);
+	return r;
+}
+
+static int check_journal(const struct peer_site *site, struct ceph_image *local_image, const char *peer_id,
 			 const struct timespec *deadline, enum peer_verdict *ret,
 			 int *ret_local_primary, char *why, size_t why_len)
 {
@@ -212,7 +256,7 @@ static int check_journal(const struct peer_site *site, rbd_image_t local_image, 
 	ours.peer_uuid = site->peer_uuid;
 	r = read_journal(site->io, peer_id, site->local_uuid, deadline, &s);
 	if (r == 0)
-		r = rbd_get_id(local_image, id, sizeof(id));
+		r = rbd_get_id(local_image->rbd, id, sizeof(id));
 	if (r == 0)
 		r = read_journal(site->local_io, id, NULL, deadline, &ours);
 	if (r < 0)
@@ -275,21 +319,46 @@ static int find_mirror_snap(rbd_image_t image, uint64_t want_primary_id, struct 
 	return r;
 }
 
-static int check_snapshot(const char *peer_uuid, rbd_image_t local_image, rbd_image_t peer_image,
+struct snap_arg {
+	uint64_t want;
+	struct peer_snap snap;
+};
+
+static int find_mirror_snap_fn(rbd_image_t image, void *arg)
+{
+	struct snap_arg *a = arg;
+
+	return find_mirror_snap(image, a->want, &a->snap);
+}
+
+/* find_mirror_snap under a deadline (rbd_snap_list has no aio). */
+static int find_mirror_snap_bounded(struct ceph_image *image, uint64_t want,
+				    const struct timespec *deadline, struct peer_snap *ret)
+{
+	struct snap_arg a = { .want = want };
+	int r = ceph_image_call(image, deadline, find_mirror_snap_fn, &a, sizeof(a));
+
+	if (r == 0)
+		*ret = a.snap;
+	return r;
+}
+
+static int check_snapshot(const char *peer_uuid, struct ceph_image *local_image,
+			  struct ceph_image *peer_image, const struct timespec *deadline,
 			  enum peer_verdict *ret, char *why, size_t why_len)
 {
 	struct peer_snap psnap, lsnap;
 	bool have_local;
 	int r;
 
-	r = find_mirror_snap(peer_image, 0, &psnap);
+	r = find_mirror_snap_bounded(peer_image, 0, deadline, &psnap);
 	if (r == -ENOENT) {
 		*ret = peer_snapshot_verdict(NULL, NULL, "", why, why_len);
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	r = find_mirror_snap(local_image, psnap.id, &lsnap);
+	r = find_mirror_snap_bounded(local_image, psnap.id, deadline, &lsnap);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	have_local = r == 0;
@@ -297,13 +366,14 @@ static int check_snapshot(const char *peer_uuid, rbd_image_t local_image, rbd_im
 	return 0;
 }
 
-int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, const char *name,
-		       const struct peer_image *listed, rbd_mirror_image_mode_t mode,
-		       const struct timespec *deadline, enum peer_verdict *ret_verdict,
-		       int *ret_local_primary, char *why, size_t why_len)
+int peer_check_promote(const struct peer_site *site, struct ceph_image *local_image,
+		       const char *name, const struct peer_image *listed,
+		       rbd_mirror_image_mode_t mode, const struct timespec *deadline,
+		       enum peer_verdict *ret_verdict, int *ret_local_primary, char *why,
+		       size_t why_len)
 {
 	rbd_mirror_image_info_t info;
-	rbd_image_t peer_image;
+	struct ceph_image *peer_image;
 	char id[64];
 	int r, rc;
 
@@ -330,19 +400,18 @@ int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, co
 		rbd_mirror_image_get_info_cleanup(&info);
 	}
 	if (r == 0 && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL) {
-		r = rbd_get_id(peer_image, id, sizeof(id));
+		r = rbd_get_id(peer_image->rbd, id, sizeof(id));
 		if (r == 0)
 			r = check_journal(site, local_image, id, deadline,
 					  ret_verdict, ret_local_primary, why, why_len);
 	} else if (r == 0) {
-		r = check_snapshot(site->peer_uuid, local_image, peer_image, ret_verdict, why, why_len);
+		r = check_snapshot(site->peer_uuid, local_image, peer_image, deadline,
+				   ret_verdict, why, why_len);
 	}
 	if (r == 1)
 		r = 0;
-	if (r != -ETIMEDOUT) {
-		rc = ceph_image_close(peer_image, deadline);
-		if (r == 0)
-			r = rc;
-	}
+	rc = ceph_image_close(peer_image, deadline);	/* a stuck image stays open */
+	if (r == 0)
+		r = rc;
 	return r;
 }

@@ -27,6 +27,8 @@
 #include <rados/librados.h>
 #include <rbd/librbd.h>
 
+#include "ceph.h"
+
 enum peer_verdict {
 	PEER_SAFE,	/* the local copy has everything the peer wrote */
 	PEER_WAIT,	/* the peer's demotion has not been replayed here yet */
@@ -55,10 +57,11 @@ struct peer_image {
  * *ret_local_primary is 1 or 0 then, -1 when not learnt (snapshot mode).
  * Otherwise, and in snapshot mode, the peer's copy is opened. Returns 0
  * or -errno (the peer could not be read). */
-int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, const char *name,
-		       const struct peer_image *listed, rbd_mirror_image_mode_t mode,
-		       const struct timespec *deadline, enum peer_verdict *ret_verdict,
-		       int *ret_local_primary, char *why, size_t why_len);
+int peer_check_promote(const struct peer_site *site, struct ceph_image *local_image,
+		       const char *name, const struct peer_image *listed,
+		       rbd_mirror_image_mode_t mode, const struct timespec *deadline,
+		       enum peer_verdict *ret_verdict, int *ret_local_primary, char *why,
+		       size_t why_len);
 
 /* The decisions alone, from what was read (NULL: nothing there). */
 struct rbdj_tag;

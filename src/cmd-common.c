@@ -210,6 +210,7 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "no-peer", no_argument, NULL, OPT_NO_PEER },
+		{ "discard-local", no_argument, NULL, OPT_DISCARD_LOCAL },
 		CMD_COMMON_OPTIONS
 	};
 	static const char *const verbs[] = { "promoted", "demoted", "resync requested" };
@@ -219,7 +220,7 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	struct ceph *local = NULL, *peer = NULL;
 	const char *pool = NULL;
 	unsigned timeout = 0, wait = 0;
-	bool force = false, dry_run = false, no_peer = false;
+	bool force = false, dry_run = false, no_peer = false, discard_local = false;
 	struct timespec start = deadline_after(0);
 	size_t n = 0, i, bad;
 	int opt, r, code;
@@ -241,8 +242,11 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 			dry_run = true;
 		else if (opt == OPT_NO_PEER)
 			no_peer = true;
+		else if (opt == OPT_DISCARD_LOCAL && op != MIRROR_OP_PROMOTE)
+			discard_local = true;
 		else
-			r = cmd_common_option(ctx, e, opt == 'f' || opt == OPT_WAIT || opt == OPT_DRY_RUN ? '?' : opt, optarg);
+			r = cmd_common_option(ctx, e, opt == 'f' || opt == OPT_WAIT || opt == OPT_DRY_RUN ||
+					      opt == OPT_DISCARD_LOCAL ? '?' : opt, optarg);
 		if (r == 1)
 			return EXIT_OK;
 		if (r < 0)
@@ -276,6 +280,8 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	mctx.peer = peer;
 	mctx.peer_name = no_peer ? NULL : ctx->conf.peer_name;
 	mctx.force = force;
+	mctx.no_peer = no_peer;
+	mctx.discard_local = discard_local;
 	mctx.dry_run = dry_run;
 	mctx.image_timeout = timeout ? timeout : ctx->conf.image_timeout;
 	mctx.promote_wait = wait ? wait : ctx->conf.promote_wait;

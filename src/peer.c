@@ -114,7 +114,194 @@ enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer, const stru
 	return copied ? PEER_SAFE : PEER_WAIT;
 }
 
+/* Which copy is newer (see peer.h): the decision, once each side's role and
+ * the evidence of who promoted after whom are known. */
+static void compare_decide(struct peer_compare *c, bool local_after, bool peer_after)
+{
+	enum peer_newer n = NEWER_UNKNOWN;
+	const char *why;
+
+	if (c->peer == COPY_NONE) {
+		n = NEWER_LOCAL;
+		why = "the peer has no copy of it";
+	} else if (c->local == COPY_UNKNOWN || c->peer == COPY_UNKNOWN) {
+		why = c->local == COPY_UNKNOWN ? "this copy has no mirroring history to compare" :
+						 "the peer's copy has no mirroring history to compare";
+	} else if (c->local == COPY_REPLICA && c->peer == COPY_REPLICA) {
+		why = "each copy says it replays the other";
+	} else if (c->local == COPY_REPLICA) {
+		n = NEWER_PEER;
+		why = "this copy replays the peer's";
+	} else if (c->peer == COPY_REPLICA) {
+		n = NEWER_LOCAL;
+		why = c->local == COPY_PRIMARY ? "primary here, the peer replays it" :
+						 "demoted here last, the peer replays it";
+	} else if (local_after != peer_after) {
+		n = local_after ? NEWER_LOCAL : NEWER_PEER;
+		why = local_after ? "promoted here last, after the peer's current epoch" :
+				    "promoted on the peer last, after this site's current epoch";
+	} else {
+		why = "both copies hold an epoch of their own and neither history shows "
+		      "which came last";
+	}
+	c->newer = n;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+static enum peer_role journal_role(const struct rbdj_tag *v, size_t n)
+{
+	if (!n)
+		return COPY_UNKNOWN;
+	if (!strcmp(v[n - 1].mirror_uuid, RBDJ_LOCAL_MIRROR_UUID))
+		return COPY_PRIMARY;
+	if (!strcmp(v[n - 1].mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) &&
+	    !strcmp(v[n - 1].predecessor_uuid, RBDJ_LOCAL_MIRROR_UUID))
+		return COPY_DEMOTED;
+	return COPY_REPLICA;
+}
+
+static const struct rbdj_tag *tag_find(const struct rbdj_tag *v, size_t n, uint64_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].tid == tid)
+			return &v[i];
+	return NULL;
+}
+
+/* The tag that opened a side's own last epoch, NULL when not known. */
+static const struct rbdj_tag *journal_epoch(const struct rbdj_tag *v, size_t n, enum peer_role role)
+{
+	const struct rbdj_tag *e;
+
+	if (role == COPY_PRIMARY)
+		return &v[n - 1];
+	if (role != COPY_DEMOTED || !v[n - 1].commit_valid)
+		return NULL;
+	e = tag_find(v, n, v[n - 1].predecessor_tag_tid);
+	return e && !strcmp(e->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID) ? e : NULL;
+}
+
+/* An owner in the other side's journal, as rbd-mirror names it when it
+ * copies the tag here: the other's own epochs carry its uuid, ours "". */
+static const char *xlate(const char *owner, const char *other_uuid, const char *self_uuid)
+{
+	if (!strcmp(owner, RBDJ_LOCAL_MIRROR_UUID))
+		return other_uuid;
+	if (!strcmp(owner, self_uuid))
+		return RBDJ_LOCAL_MIRROR_UUID;
+	return owner;
+}
+
+/* Whether a tag here is rbd-mirror's copy of the other side's tag o.
+ * other_uuid: how this side names the other; self_uuid: how the other
+ * names this side. */
+static bool tag_copies(const struct rbdj_tag *t, const struct rbdj_tag *o, const char *other_uuid,
+		       const char *self_uuid)
+{
+	return !strcmp(t->mirror_uuid, xlate(o->mirror_uuid, other_uuid, self_uuid)) &&
+	       !strcmp(t->predecessor_uuid, xlate(o->predecessor_uuid, other_uuid, self_uuid)) &&
+	       t->commit_valid == o->commit_valid &&
+	       t->predecessor_tag_tid == o->predecessor_tag_tid &&
+	       t->predecessor_entry_tid == o->predecessor_entry_tid;
+}
+
+/* Whether the epoch opened by e was promoted from the copy here of the
+ * other side's last tag or, when the other side has demoted its epoch
+ * since (a demotion adds no data), of the tag that opened that epoch. */
+static bool journal_promoted_after(const struct rbdj_tag *v, size_t n, const struct rbdj_tag *e,
+				   const struct rbdj_tag *other_last,
+				   const struct rbdj_tag *other_epoch, const char *other_uuid,
+				   const char *self_uuid)
+{
+	const struct rbdj_tag *from;
+
+	if (!e || !e->commit_valid || !other_last)
+		return false;
+	from = tag_find(v, n, e->predecessor_tag_tid);
+	if (!from || from == e)
+		return false;
+	return tag_copies(from, other_last, other_uuid, self_uuid) ||
+	       (other_epoch && tag_copies(from, other_epoch, other_uuid, self_uuid));
+}
+
+void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
+			  const struct rbdj_tag *theirs, size_t ntheirs,
+			  const char *our_uuid, const char *their_uuid, struct peer_compare *ret)
+{
+	const struct rbdj_tag *le, *pe;
+	bool local_after = false, peer_after = false;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->local = journal_role(ours, nours);
+	ret->peer = journal_role(theirs, ntheirs);
+	le = nours ? journal_epoch(ours, nours, ret->local) : NULL;
+	pe = ntheirs ? journal_epoch(theirs, ntheirs, ret->peer) : NULL;
+	if (nours && ntheirs) {
+		local_after = journal_promoted_after(ours, nours, le, &theirs[ntheirs - 1],
+						     ret->peer == COPY_DEMOTED ? pe : NULL,
+						     their_uuid, our_uuid);
+		peer_after = journal_promoted_after(theirs, ntheirs, pe, &ours[nours - 1],
+						    ret->local == COPY_DEMOTED ? le : NULL,
+						    our_uuid, their_uuid);
+	}
+	compare_decide(ret, local_after, peer_after);
+}
+
+static bool snap_own(const struct peer_snap *s)
+{
+	return s->state == RBD_SNAP_MIRROR_STATE_PRIMARY ||
+	       s->state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED;
+}
+
+static enum peer_role snap_role(const struct peer_snap *v, size_t n)
+{
+	if (!n)
+		return COPY_UNKNOWN;
+	if (v[n - 1].state == RBD_SNAP_MIRROR_STATE_PRIMARY)
+		return COPY_PRIMARY;
+	return v[n - 1].state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED ? COPY_DEMOTED : COPY_REPLICA;
+}
+
+/* Whether this side's own last epoch started from a complete copy of the
+ * other side's newest mirror snapshot or, when that is a demotion (it adds
+ * no epoch), of the snapshot just before it. */
+static bool snap_promoted_after(const struct peer_snap *v, size_t n, const struct peer_snap *other,
+				size_t nother, const char *other_uuid)
+{
+	size_t i = n;
+
+	while (i > 0 && snap_own(&v[i - 1]))
+		i--;
+	if (i == n || !nother)
+		return false;
+	while (i > 0 && !v[i - 1].complete)
+		i--;
+	if (i == 0 || strcmp(v[i - 1].primary_mirror_uuid, other_uuid))
+		return false;
+	return v[i - 1].primary_snap_id == other[nother - 1].id ||
+	       (nother > 1 && other[nother - 1].state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED &&
+		v[i - 1].primary_snap_id == other[nother - 2].id);
+}
+
+void peer_snapshot_compare(const struct peer_snap *ours, size_t nours,
+			   const struct peer_snap *theirs, size_t ntheirs,
+			   const char *our_uuid, const char *their_uuid, struct peer_compare *ret)
+{
+	bool local_after, peer_after;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->local = snap_role(ours, nours);
+	ret->peer = snap_role(theirs, ntheirs);
+	local_after = snap_promoted_after(ours, nours, theirs, ntheirs, their_uuid);
+	peer_after = snap_promoted_after(theirs, ntheirs, ours, nours, our_uuid);
+	compare_decide(ret, local_after, peer_after);
+}
+
 /* Journal mode. */
+
+#define JOURNAL_TAIL 32
 
 struct journal_scan {
 	const char *peer_uuid;		/* reading our journal: look for ... */
@@ -123,6 +310,8 @@ struct journal_scan {
 	bool have_tag;
 	struct rbdj_client client;
 	bool have_client;
+	struct rbdj_tag tail[JOURNAL_TAIL];	/* the newest tags, oldest first */
+	size_t ntail;
 };
 
 static int scan_tags(rados_omap_iter_t iter, struct journal_scan *s, char *last_key, size_t len)
@@ -139,6 +328,9 @@ static int scan_tags(rados_omap_iter_t iter, struct journal_scan *s, char *last_
 			return r;
 		if (!s->have_tag || tag.tid > s->last_tag.tid)
 			s->last_tag = tag;
+		if (s->ntail == JOURNAL_TAIL)
+			memmove(s->tail, s->tail + 1, --s->ntail * sizeof(s->tail[0]));
+		s->tail[s->ntail++] = tag;	/* keys sort by tid */
 		s->have_tag = true;
 		if (s->peer_uuid && !strcmp(tag.mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) &&
 		    !strcmp(tag.predecessor_uuid, s->peer_uuid))
@@ -340,6 +532,134 @@ int peer_check_promote(const struct peer_site *site, rbd_image_t local_image, co
 	if (r == 1)
 		r = 0;
 	if (r != -ETIMEDOUT) {
+		rc = ceph_image_close(peer_image, deadline);
+		if (r == 0)
+			r = rc;
+	}
+	return r;
+}
+
+/* Which copy is newer. */
+
+#define SNAP_TAIL 32
+
+/* The newest mirror snapshots of an image, oldest first. */
+static int list_mirror_snaps(rbd_image_t image, struct peer_snap *v, size_t *ret_n)
+{
+	rbd_snap_info_t *snaps = NULL;
+	int max = 16, n, i;
+	size_t k = 0;
+
+	for (;;) {
+		snaps = calloc((size_t)max, sizeof(*snaps));
+		if (!snaps)
+			return -ENOMEM;
+		n = rbd_snap_list(image, snaps, &max);
+		if (n != -ERANGE)
+			break;
+		free(snaps);	/* max now holds the size needed */
+	}
+	if (n < 0) {
+		free(snaps);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		rbd_snap_namespace_type_t type;
+		rbd_snap_mirror_namespace_t ns;
+
+		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
+		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
+		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
+			continue;
+		if (k == SNAP_TAIL)
+			memmove(v, v + 1, --k * sizeof(v[0]));
+		v[k].id = snaps[i].id;
+		v[k].state = ns.state;
+		v[k].complete = ns.complete;
+		v[k].primary_snap_id = ns.primary_snap_id;
+		snprintf(v[k].primary_mirror_uuid, sizeof(v[k].primary_mirror_uuid), "%s",
+			 ns.primary_mirror_uuid ? ns.primary_mirror_uuid : "");
+		k++;
+		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
+	}
+	rbd_snap_list_end(snaps);
+	free(snaps);
+	*ret_n = k;
+	return 0;
+}
+
+static int compare_snapshots(const struct peer_site *site, rbd_image_t local_image,
+			     rbd_image_t peer_image, struct peer_compare *ret)
+{
+	struct peer_snap ours[SNAP_TAIL], theirs[SNAP_TAIL];
+	size_t nours = 0, ntheirs = 0;
+	int r;
+
+	r = list_mirror_snaps(local_image, ours, &nours);
+	if (r == 0 && peer_image)
+		r = list_mirror_snaps(peer_image, theirs, &ntheirs);
+	if (r < 0)
+		return r;
+	peer_snapshot_compare(ours, nours, theirs, ntheirs, site->local_uuid, site->peer_uuid, ret);
+	return 0;
+}
+
+static int compare_journals(const struct peer_site *site, rbd_image_t local_image,
+			    const char *peer_id, const struct timespec *deadline,
+			    struct peer_compare *ret)
+{
+	struct journal_scan *ours, *theirs = NULL;
+	char id[64];
+	int r;
+
+	ours = calloc(2, sizeof(*ours));
+	if (!ours)
+		return -ENOMEM;
+	if (peer_id)
+		theirs = ours + 1;
+	r = rbd_get_id(local_image, id, sizeof(id));
+	if (r == 0)
+		r = read_journal(site->local_io, id, NULL, deadline, ours);
+	if (r == 0 && theirs)
+		r = read_journal(site->io, peer_id, NULL, deadline, theirs);
+	if (r == 0)
+		peer_journal_compare(ours->tail, ours->ntail, theirs ? theirs->tail : NULL,
+				     theirs ? theirs->ntail : 0, site->local_uuid, site->peer_uuid, ret);
+	if (r == 0 && !theirs) {
+		ret->peer = COPY_NONE;
+		compare_decide(ret, false, false);
+	}
+	free(ours);
+	return r;
+}
+
+int peer_compare_copies(const struct peer_site *site, rbd_image_t local_image, const char *name,
+			const struct peer_image *listed, rbd_mirror_image_mode_t mode,
+			const struct timespec *deadline, struct peer_compare *ret)
+{
+	rbd_image_t peer_image = NULL;
+	char id[64];
+	int r, rc;
+
+	if (listed && listed->known && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
+		return compare_journals(site, local_image, listed->id, deadline, ret);
+	r = ceph_image_open(site->io, name, true, deadline, &peer_image);
+	if (r == -ENOENT)
+		peer_image = NULL;	/* the peer has no copy: compared as such */
+	else if (r < 0)
+		return r;
+	if (mode == RBD_MIRROR_IMAGE_MODE_JOURNAL) {
+		r = peer_image ? rbd_get_id(peer_image, id, sizeof(id)) : 0;
+		if (r == 0)
+			r = compare_journals(site, local_image, peer_image ? id : NULL, deadline, ret);
+	} else {
+		r = compare_snapshots(site, local_image, peer_image, ret);
+		if (r == 0 && !peer_image) {
+			ret->peer = COPY_NONE;
+			compare_decide(ret, false, false);
+		}
+	}
+	if (peer_image && r != -ETIMEDOUT) {
 		rc = ceph_image_close(peer_image, deadline);
 		if (r == 0)
 			r = rc;

@@ -25,14 +25,19 @@ const struct cmd_entry cmd_promote_entry = {
 	"promoted, already primary, refused or failed and why; then a summary.\n\n"
 	"  -p, --pool POOL     every mirror-enabled image of POOL\n"
 	"  --force             promote although the peer site has not demoted the\n"
-	"                      image: only when the peer site is lost. Refused for an\n"
-	"                      image that the peer, reachable, still holds as primary\n"
+	"                      image: only when the peer site is lost (unreachable).\n"
+	"                      Refused for an image that the peer, reachable, still\n"
+	"                      holds as primary, or whose copy there cannot be read\n"
 	"  --wait S            without --force, wait up to S seconds for the peer's\n"
 	"                      demotion to be replayed here (TIMEOUT/PROMOTE_WAIT)\n"
 	"  --concurrency N     images in flight at once (CONCURRENCY, default 16)\n"
 	"  --timeout S         deadline of each Ceph call on an image (TIMEOUT/IMAGE);\n"
 	"                      an image past it is reported as timed out, with the\n"
 	"                      state it was left in, and a rerun retries it\n"
-	"  --no-peer           do not connect to the peer site\n",
+	"  --no-peer           do not connect to the peer site, nor check its copy:\n"
+	"                      without it, a peer that answers but cannot be read\n"
+	"                      refuses the promote (with its error), and so does an\n"
+	"                      unreachable peer whose demotion is replayed here (it\n"
+	"                      may have been promoted again since)\n",
 	.exec = cmd_promote_exec,
 };

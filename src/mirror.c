@@ -348,6 +348,29 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 			 "--no-peer to promote anyway, or --force if %s is lost", cause, peer, peer);
 		return r;
 	}
+	/* unreachable: librbd promotes once the peer's demotion is replayed
+	 * here, but whether the peer was promoted again since (the quick flip)
+	 * cannot be checked */
+	if (!rp->has_peer && ctx->peer_name && !ctx->peer) {
+		struct timespec dl = deadline_after(ctx->image_timeout);
+		struct peer_site alone = rp->site;
+		struct peer_compare cmp;
+
+		alone.io = NULL;
+		r = peer_compare_copies(&alone, image, it->image, NULL, mode, &dl, &cmp);
+		if (r < 0) {
+			item_fail(it, r, "read the image's mirroring history");
+			return r;
+		}
+		if (cmp.local_replayed_demotion) {
+			r = ctx->peer_error < 0 ? ctx->peer_error : -ENOTCONN;
+			item_set(it, MIRROR_REFUSED, r, "%s's demotion is replayed here, but %s is "
+				 "unreachable (%s): whether it was promoted again since cannot be checked; "
+				 "--no-peer to promote anyway, or --force if %s is lost", peer, peer,
+				 strerror(-r), peer);
+			return r;
+		}
+	}
 	for (;;) {
 		struct timespec dl = deadline_after(ctx->image_timeout);
 		enum peer_verdict verdict = PEER_SAFE;
@@ -711,8 +734,9 @@ static void run_one(void *arg, size_t i)
 	 * the peer checks read our journal's last tag. Asking the role first
 	 * would cost every image two more mirror-info reads, each of which,
 	 * in journal mode, opens a journaler. */
-	need_mode = !it->mode_known && rp->has_peer &&
-		    (run->op == MIRROR_OP_PROMOTE || !(ctx->discard_local || ctx->no_peer));
+	need_mode = !it->mode_known &&
+		    (run->op == MIRROR_OP_PROMOTE ? rp->has_peer || ctx->peer_name :
+		     rp->has_peer && !(ctx->discard_local || ctx->no_peer));
 	if ((it->id[0] && run->op != MIRROR_OP_RESYNC && !need_mode) ||
 	    learn_role(it, image, need_mode, &dl) == 0) {
 		if (run->op == MIRROR_OP_PROMOTE)

@@ -170,17 +170,31 @@ static const struct rbdj_tag *tag_find(const struct rbdj_tag *v, size_t n, uint6
 	return NULL;
 }
 
-/* The tag that opened a side's own last epoch, NULL when not known. */
+/* The tag that opened a side's own last epoch, NULL when not known. An
+ * epoch may hold several tags of its own, each linked to the one before
+ * (librbd opened a second one on site-b after its forced promote, in the
+ * lab): the first of them opened it. */
 static const struct rbdj_tag *journal_epoch(const struct rbdj_tag *v, size_t n, enum peer_role role)
 {
-	const struct rbdj_tag *e;
+	const struct rbdj_tag *e, *prev;
+	size_t hops;
 
 	if (role == COPY_PRIMARY)
-		return &v[n - 1];
-	if (role != COPY_DEMOTED || !v[n - 1].commit_valid)
+		e = &v[n - 1];
+	else if (role == COPY_DEMOTED && v[n - 1].commit_valid)
+		e = tag_find(v, n, v[n - 1].predecessor_tag_tid);
+	else
 		return NULL;
-	e = tag_find(v, n, v[n - 1].predecessor_tag_tid);
-	return e && !strcmp(e->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID) ? e : NULL;
+	if (!e || strcmp(e->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID))
+		return NULL;
+	for (hops = 0; hops < n && e->commit_valid &&
+	     !strcmp(e->predecessor_uuid, RBDJ_LOCAL_MIRROR_UUID); hops++) {
+		prev = tag_find(v, n, e->predecessor_tag_tid);
+		if (!prev || prev == e || strcmp(prev->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID))
+			break;
+		e = prev;
+	}
+	return e;
 }
 
 /* An owner in the other side's journal, as rbd-mirror names it when it
@@ -207,23 +221,29 @@ static bool tag_copies(const struct rbdj_tag *t, const struct rbdj_tag *o, const
 	       t->predecessor_entry_tid == o->predecessor_entry_tid;
 }
 
-/* Whether the epoch opened by e was promoted from the copy here of the
- * other side's last tag or, when the other side has demoted its epoch
- * since (a demotion adds no data), of the tag that opened that epoch. */
+/* Whether the epoch opened by e was promoted from the copy here of one of
+ * the other side's tags of its current epoch (from other_epoch, the tag
+ * that opened it, to its last, a demotion included: it adds no epoch). */
 static bool journal_promoted_after(const struct rbdj_tag *v, size_t n, const struct rbdj_tag *e,
-				   const struct rbdj_tag *other_last,
+				   const struct rbdj_tag *other, size_t nother,
 				   const struct rbdj_tag *other_epoch, const char *other_uuid,
 				   const char *self_uuid)
 {
 	const struct rbdj_tag *from;
+	size_t i;
 
-	if (!e || !e->commit_valid || !other_last)
+	if (!e || !e->commit_valid || !nother)
 		return false;
 	from = tag_find(v, n, e->predecessor_tag_tid);
 	if (!from || from == e)
 		return false;
-	return tag_copies(from, other_last, other_uuid, self_uuid) ||
-	       (other_epoch && tag_copies(from, other_epoch, other_uuid, self_uuid));
+	for (i = nother; i > 0; i--) {
+		if (tag_copies(from, &other[i - 1], other_uuid, self_uuid))
+			return true;
+		if (!other_epoch || other[i - 1].tid <= other_epoch->tid)
+			break;
+	}
+	return false;
 }
 
 void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
@@ -236,14 +256,14 @@ void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
 	memset(ret, 0, sizeof(*ret));
 	ret->local = journal_role(ours, nours);
 	ret->peer = journal_role(theirs, ntheirs);
+	ret->local_replayed_demotion = ret->local == COPY_REPLICA &&
+				       !strcmp(ours[nours - 1].mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID);
 	le = nours ? journal_epoch(ours, nours, ret->local) : NULL;
 	pe = ntheirs ? journal_epoch(theirs, ntheirs, ret->peer) : NULL;
 	if (nours && ntheirs) {
-		local_after = journal_promoted_after(ours, nours, le, &theirs[ntheirs - 1],
-						     ret->peer == COPY_DEMOTED ? pe : NULL,
+		local_after = journal_promoted_after(ours, nours, le, theirs, ntheirs, pe,
 						     their_uuid, our_uuid);
-		peer_after = journal_promoted_after(theirs, ntheirs, pe, &ours[nours - 1],
-						    ret->local == COPY_DEMOTED ? le : NULL,
+		peer_after = journal_promoted_after(theirs, ntheirs, pe, ours, nours, le,
 						    our_uuid, their_uuid);
 	}
 	compare_decide(ret, local_after, peer_after);
@@ -266,7 +286,12 @@ static enum peer_role snap_role(const struct peer_snap *v, size_t n)
 
 /* Whether this side's own last epoch started from a complete copy of the
  * other side's newest mirror snapshot or, when that is a demotion (it adds
- * no epoch), of the snapshot just before it. */
+ * no epoch), of the snapshot just before it. A forced promote removes the
+ * non-primary snapshots (seen in the lab), and with them that evidence:
+ * then, both sides holding snapshots of their own, this side counts as
+ * promoted after the other when every own snapshot the other still holds
+ * is older than every own snapshot here (the clocks of the two sites are
+ * assumed to agree within the time between a failure and the promote). */
 static bool snap_promoted_after(const struct peer_snap *v, size_t n, const struct peer_snap *other,
 				size_t nother, const char *other_uuid)
 {
@@ -276,6 +301,13 @@ static bool snap_promoted_after(const struct peer_snap *v, size_t n, const struc
 		i--;
 	if (i == n || !nother)
 		return false;
+	if (i == 0) {
+		const struct peer_snap *o = &other[nother - 1];
+
+		if (nother > 1 && o->state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED)
+			o--;	/* its demotion came later, but adds no epoch */
+		return snap_own(o) && o->time && v[0].time > o->time;
+	}
 	while (i > 0 && !v[i - 1].complete)
 		i--;
 	if (i == 0 || strcmp(v[i - 1].primary_mirror_uuid, other_uuid))
@@ -294,6 +326,8 @@ void peer_snapshot_compare(const struct peer_snap *ours, size_t nours,
 	memset(ret, 0, sizeof(*ret));
 	ret->local = snap_role(ours, nours);
 	ret->peer = snap_role(theirs, ntheirs);
+	ret->local_replayed_demotion = nours &&
+		ours[nours - 1].state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY_DEMOTED;
 	local_after = snap_promoted_after(ours, nours, theirs, ntheirs, their_uuid);
 	peer_after = snap_promoted_after(theirs, ntheirs, ours, nours, our_uuid);
 	compare_decide(ret, local_after, peer_after);
@@ -566,6 +600,7 @@ static int list_mirror_snaps(rbd_image_t image, struct peer_snap *v, size_t *ret
 	for (i = 0; i < n; i++) {
 		rbd_snap_namespace_type_t type;
 		rbd_snap_mirror_namespace_t ns;
+		struct timespec ts;
 
 		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
 		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
@@ -579,6 +614,7 @@ static int list_mirror_snaps(rbd_image_t image, struct peer_snap *v, size_t *ret
 		v[k].primary_snap_id = ns.primary_snap_id;
 		snprintf(v[k].primary_mirror_uuid, sizeof(v[k].primary_mirror_uuid), "%s",
 			 ns.primary_mirror_uuid ? ns.primary_mirror_uuid : "");
+		v[k].time = rbd_snap_get_timestamp(image, snaps[i].id, &ts) == 0 ? ts.tv_sec : 0;
 		k++;
 		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
 	}
@@ -625,7 +661,7 @@ static int compare_journals(const struct peer_site *site, rbd_image_t local_imag
 	if (r == 0)
 		peer_journal_compare(ours->tail, ours->ntail, theirs ? theirs->tail : NULL,
 				     theirs ? theirs->ntail : 0, site->local_uuid, site->peer_uuid, ret);
-	if (r == 0 && !theirs) {
+	if (r == 0 && !theirs && site->io) {
 		ret->peer = COPY_NONE;
 		compare_decide(ret, false, false);
 	}
@@ -641,6 +677,10 @@ int peer_compare_copies(const struct peer_site *site, rbd_image_t local_image, c
 	char id[64];
 	int r, rc;
 
+	if (!site->io && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
+		return compare_journals(site, local_image, NULL, deadline, ret);
+	if (!site->io)
+		return compare_snapshots(site, local_image, NULL, ret);
 	if (listed && listed->known && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
 		return compare_journals(site, local_image, listed->id, deadline, ret);
 	r = ceph_image_open(site->io, name, true, deadline, &peer_image);

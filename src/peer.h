@@ -75,6 +75,7 @@ struct peer_snap {
 	bool complete;
 	uint64_t primary_snap_id;
 	char primary_mirror_uuid[64];
+	time_t time;		/* creation, seconds (0: not read) */
 };
 /* copy_here: the local mirror snapshot copied from peer_newest, if any. */
 enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer_newest,
@@ -96,15 +97,22 @@ enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer_newest,
  *     demoted, the tag the demotion tag names as predecessor); that tag's
  *     predecessor tid names the tag it was promoted from. If that one is a
  *     replayed tag of the other site (owner = the other's mirror uuid, or a
- *     replayed demotion) whose predecessor fields equal those of the other's
- *     last tag (rbd-mirror copies them, translating the owners), this copy
- *     was promoted after the other's current epoch. (Whether an epoch was
+ *     replayed demotion) whose predecessor fields equal those of one of the
+ *     other's tags of its current epoch (rbd-mirror copies them, translating
+ *     the owners), this copy was promoted after the other's current epoch
+ *     began. (Whether an epoch was
  *     forced tells nothing: enabling mirroring opens one that looks forced.)
+ *     An epoch may span several tags of its own, each naming the previous.
  *  snapshot mode: a copy's epoch starts after its newest complete
  *     non-primary mirror snapshot older than its own (primary) ones; if that
  *     one copies the other's newest mirror snapshot (primary_mirror_uuid and
  *     primary_snap_id), this copy was promoted after the other's current
- *     epoch.
+ *     epoch. A forced promote removes the non-primary snapshots: when a
+ *     copy holds only snapshots of its own, it was promoted after the other
+ *     if all of its own are younger than all of the other's own (creation
+ *     timestamps: assumes the sites' clocks agree).
+ *  Either way, a demotion adds no epoch: a copy promoted after the other's
+ *  epoch stays newer when the other demotes it afterwards.
  * Anything else (both or neither promoted after the other, or the evidence
  * pruned from the journal or the snapshots) is unknown. */
 enum peer_role { COPY_UNKNOWN, COPY_NONE, COPY_PRIMARY, COPY_DEMOTED, COPY_REPLICA };
@@ -117,12 +125,14 @@ enum peer_newer {
 struct peer_compare {
 	enum peer_role local, peer;
 	enum peer_newer newer;
+	bool local_replayed_demotion;	/* this copy's last record is the peer's demotion */
 	char why[200];
 };
 
 /* Reads both copies' histories and compares them. The peer having no copy
- * is not an error: peer is COPY_NONE then. Returns 0 or -errno (the peer
- * or the local copy could not be read). */
+ * is not an error: peer is COPY_NONE then. With site->io NULL (the peer
+ * cannot be read) only this copy is read: peer and newer stay unknown.
+ * Returns 0 or -errno (the peer or the local copy could not be read). */
 int peer_compare_copies(const struct peer_site *site, rbd_image_t local_image, const char *name,
 			const struct peer_image *listed, rbd_mirror_image_mode_t mode,
 			const struct timespec *deadline, struct peer_compare *ret);

@@ -14,6 +14,7 @@ J=$(img j) S=$(img s) K=$(img k)
 test_cleanup() {
 	"$LAB" start site-a >/dev/null 2>&1 || true
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
+	timeout 60 ceph -c "$LAB_A_CONF" auth rm client.t45-blind >/dev/null 2>&1 || true
 }
 
 test_expect_success 'setup: a pool of its own, a journal and a snapshot image on site-a, replicated' '

@@ -88,6 +88,12 @@ static void journal_newer_tests(void)
 		ptag(3, "<orphan>", "", true, 2, 600),
 		ptag(4, "", "<orphan>", true, 3, 1),
 	};
+	const struct rbdj_tag b_forced2[] = {	/* as in the lab: a second tag of the epoch */
+		ptag(0, "uuid-a", "", false, 0, 0),
+		ptag(1, "uuid-a", "uuid-a", true, 1, 513),
+		ptag(2, "", "", true, 1, 0),
+		ptag(3, "", "", true, 2, 0),
+	};
 	const struct rbdj_tag b_pruned[] = {	/* the copied tag pruned away */
 		ptag(2, "", "", true, 1, 0),
 	};
@@ -121,6 +127,12 @@ static void journal_newer_tests(void)
 	peer_journal_compare(b_forced_demoted, N(b_forced_demoted), a, N(a), "uuid-b", "uuid-a", &c);
 	ok(c.local == COPY_DEMOTED && c.newer == NEWER_UNKNOWN,
 	   "journal: forced copy demoted and its link to site-a's epoch pruned: cannot tell");
+
+	peer_journal_compare(b_forced2, N(b_forced2), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_LOCAL,
+	   "journal: an epoch of several own tags is followed back to its first");
+	peer_journal_compare(a, N(a), b_forced2, N(b_forced2), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_PEER, "journal: the same, seen from the old primary");
 
 	peer_journal_compare(b_pruned, N(b_pruned), a, N(a), "uuid-b", "uuid-a", &c);
 	ok(c.newer == NEWER_UNKNOWN, "journal: evidence pruned: cannot tell, never guessed");
@@ -197,6 +209,37 @@ static void snapshot_newer_tests(void)
 	peer_snapshot_compare(b_partial, N(b_partial), a, N(a), "uuid-b", "uuid-a", &c);
 	ok(c.newer == NEWER_UNKNOWN,
 	   "snapshot: forced from an older copy than site-a's newest snapshot: cannot tell");
+
+	{
+		/* as the lab showed: site-b's forced promote removed its copies */
+		struct peer_snap at[] = {
+			snap(8, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+			snap(11, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+			snap(12, RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED, true, 0, ""),
+		};
+		struct peer_snap bt[] = {
+			snap(17, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+			snap(19, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+		};
+
+		at[0].time = 1000, at[1].time = 1002, at[2].time = 1100;
+		bt[0].time = 1039, bt[1].time = 1041;
+		peer_snapshot_compare(bt, N(bt), at, 2, "uuid-b", "uuid-a", &c);
+		ok(c.newer == NEWER_LOCAL,
+		   "snapshot: copies removed by the forced promote: its snapshots all came later");
+		peer_snapshot_compare(at, 2, bt, N(bt), "uuid-a", "uuid-b", &c);
+		ok(c.newer == NEWER_PEER, "snapshot: the same, seen from the old primary");
+		peer_snapshot_compare(at, N(at), bt, N(bt), "uuid-a", "uuid-b", &c);
+		ok(c.local == COPY_DEMOTED && c.newer == NEWER_PEER,
+		   "snapshot: the old primary's later demotion does not make it newer");
+		at[1].time = 1040;
+		peer_snapshot_compare(bt, N(bt), at, 2, "uuid-b", "uuid-a", &c);
+		ok(c.newer == NEWER_UNKNOWN,
+		   "snapshot: own snapshots interleaved in time: cannot tell");
+		at[0].time = at[1].time = 0;
+		peer_snapshot_compare(bt, N(bt), at, 2, "uuid-b", "uuid-a", &c);
+		ok(c.newer == NEWER_UNKNOWN, "snapshot: no timestamps: cannot tell");
+	}
 
 	peer_snapshot_compare(b_replica, N(b_replica), a, N(a), "uuid-b", "uuid-a", &c);
 	ok(c.local == COPY_REPLICA && c.newer == NEWER_PEER, "snapshot: a replica is never newer");

@@ -263,6 +263,7 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	unsigned wait = args_number(&ctx->args, "wait", 0);
 	bool force = args_has(&ctx->args, "force"), dry_run = args_has(&ctx->args, "dry-run");
 	bool no_peer = args_has(&ctx->args, "no-peer");
+	bool discard_local = args_has(&ctx->args, "discard-local");
 	struct timespec start = deadline_after(0);
 	size_t n = 0, i, bad, not_started = 0;
 	int r, code;
@@ -295,6 +296,8 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	mctx.peer = peer;
 	mctx.peer_name = no_peer ? NULL : ctx->conf.peer_name;
 	mctx.force = force;
+	mctx.no_peer = no_peer;
+	mctx.discard_local = discard_local;
 	mctx.dry_run = dry_run;
 	mctx.image_timeout = timeout ? timeout : ctx->conf.image_timeout;
 	mctx.promote_wait = wait ? wait : ctx->conf.promote_wait;

@@ -27,14 +27,20 @@ const struct cmd_entry cmd_promote_entry = {
 		CMD_OPT_MIRROR_POOL,
 		{ "force", 0, ARG_FLAG, NULL, 0,
 		  "promote although the peer site has not demoted the\n"
-		  "image: only when the peer site is lost. Refused for an\n"
-		  "image that the peer, reachable, still holds as primary" },
+		  "image: only when the peer site is lost (unreachable).\n"
+		  "Refused for an image that the peer, reachable, still\n"
+		  "holds as primary, or whose copy there cannot be read" },
 		{ "wait", 0, ARG_NUMBER, "S", 86400,
 		  "without --force, wait up to S seconds for the peer's\n"
 		  "demotion to be replayed here (TIMEOUT/PROMOTE_WAIT)" },
 		CMD_OPT_CONCURRENCY,
 		CMD_OPT_TIMEOUT,
-		{ "no-peer", 0, ARG_FLAG, NULL, 0, "do not connect to the peer site" },
+		{ "no-peer", 0, ARG_FLAG, NULL, 0,
+		  "do not connect to the peer site, nor check its copy:\n"
+		  "without it, a peer that answers but cannot be read\n"
+		  "refuses the promote (with its error), and so does an\n"
+		  "unreachable peer whose demotion is replayed here (it\n"
+		  "may have been promoted again since)" },
 		CMD_OPT_END
 	},
 	.exec = cmd_promote_exec,

@@ -298,6 +298,8 @@ struct run_pool {
 	const char *name;
 	rados_ioctx_t io;
 	bool has_peer;		/* the peer has this pool and it could be read */
+	int peer_error;		/* why not, when the peer is connected */
+	const char *peer_what;	/* what could not be read there */
 	struct peer_site site;
 };
 
@@ -344,6 +346,30 @@ static void settle_einval(struct mirror_ctx *ctx, struct mirror_item *it, struct
 	rbd_mirror_image_get_info_cleanup(&info);
 }
 
+/* Why the peer's copy cannot be read for this pool: a sentence for the
+ * user and the -errno behind it (0 when it can be read). A peer that is
+ * not configured or was left out with --no-peer reads -ENOTCONN. */
+static int peer_unreadable(const struct mirror_ctx *ctx, const struct run_pool *rp,
+			   char *buf, size_t len)
+{
+	if (rp->has_peer)
+		return 0;
+	if (!ctx->peer_name) {
+		snprintf(buf, len, ctx->no_peer ? "the peer is left out (--no-peer)" :
+			 "no peer site is configured");
+		return -ENOTCONN;
+	}
+	if (!ctx->peer) {
+		int r = ctx->peer_error < 0 ? ctx->peer_error : -ENOTCONN;
+
+		snprintf(buf, len, "%s is unreachable: %s", ctx->peer_name, strerror(-r));
+		return r;
+	}
+	snprintf(buf, len, "cannot read %s on %s: %s", rp->peer_what ? rp->peer_what : "the pool",
+		 ctx->peer_name, strerror(-rp->peer_error));
+	return rp->peer_error < 0 ? rp->peer_error : -EIO;
+}
+
 /* Promote. */
 
 /* Non-forced: wait until the peer's demotion has been replayed here, then promote. */
@@ -356,8 +382,38 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 	char why[256] = "the demotion on the peer has not arrived";
 	rbd_mirror_image_mode_t mode = journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
 						 RBD_MIRROR_IMAGE_MODE_SNAPSHOT;
+	char cause[256];
 	int r;
 
+	/* connected but unreadable: the checks below cannot run */
+	if (!rp->has_peer && ctx->peer && (r = peer_unreadable(ctx, rp, cause, sizeof(cause))) < 0) {
+		item_set(it, MIRROR_REFUSED, r, "%s: not promoting without checking %s's copy; "
+			 "--no-peer to promote anyway, or --force if %s is lost", cause, peer, peer);
+		return r;
+	}
+	/* unreachable: librbd promotes once the peer's demotion is replayed
+	 * here, but whether the peer was promoted again since (the quick flip)
+	 * cannot be checked */
+	if (!rp->has_peer && ctx->peer_name && !ctx->peer) {
+		struct timespec dl = deadline_after(ctx->image_timeout);
+		struct peer_site alone = rp->site;
+		struct peer_compare cmp;
+
+		alone.io = NULL;
+		r = peer_compare_copies(&alone, image, it->image, NULL, mode, &dl, &cmp);
+		if (r < 0) {
+			item_fail(it, r, "read the image's mirroring history");
+			return r;
+		}
+		if (cmp.local_replayed_demotion) {
+			r = ctx->peer_error < 0 ? ctx->peer_error : -ENOTCONN;
+			item_set(it, MIRROR_REFUSED, r, "%s's demotion is replayed here, but %s is "
+				 "unreachable (%s): whether it was promoted again since cannot be checked; "
+				 "--no-peer to promote anyway, or --force if %s is lost", peer, peer,
+				 strerror(-r), peer);
+			return r;
+		}
+	}
 	for (;;) {
 		struct timespec dl = deadline_after(ctx->image_timeout);
 		enum peer_verdict verdict = PEER_SAFE;
@@ -398,8 +454,10 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				return r;
 			}
 			if (r == -EBUSY && !rp->has_peer && ctx->peer_name) {
+				peer_unreadable(ctx, rp, cause, sizeof(cause));
 				item_set(it, MIRROR_REFUSED, r, "not demoted on %s, which is unreachable (%s): "
-					 "use --force if %s is lost", peer, strerror(-ctx->peer_error), peer);
+					 "use --force if %s is lost", peer,
+					 strerror(ctx->peer_error < 0 ? -ctx->peer_error : ENOTCONN), peer);
 				return r;
 			}
 			/* EBUSY: librbd has not seen the demotion yet. EROFS: the
@@ -458,11 +516,25 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 	/* Forcing is for a lost peer. If the peer answers and holds the primary
 	 * copy, forcing would make two primaries: refuse. */
 	dl = deadline_after(ctx->image_timeout);
-	if (rp->has_peer && peer_check_promote(&rp->site, image, it->image, &it->peer,
-					       it->journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
-					       RBD_MIRROR_IMAGE_MODE_SNAPSHOT, &dl, &verdict,
-					       &local_primary, why, sizeof(why)) == 0 &&
-	    local_primary != 1 && verdict == PEER_PRIMARY) {
+	r = 0;
+	if (!rp->has_peer && ctx->peer) {
+		/* the peer answers but its copy cannot be read: it may be primary */
+		r = peer_unreadable(ctx, rp, why, sizeof(why));
+	} else if (rp->has_peer) {
+		r = peer_check_promote(&rp->site, image, it->image, &it->peer,
+				       it->journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
+				       RBD_MIRROR_IMAGE_MODE_SNAPSHOT, &dl, &verdict,
+				       &local_primary, why, sizeof(why));
+		if (r < 0)
+			snprintf(why, sizeof(why), "cannot read the image on %s: %s",
+				 ctx->peer_name, strerror(-r));
+	}
+	if (r < 0) {
+		item_set(it, MIRROR_REFUSED, r, "%s: not forcing while %s answers (its copy may be "
+			 "primary); --no-peer to force anyway", why, ctx->peer_name);
+		return;
+	}
+	if (rp->has_peer && local_primary != 1 && verdict == PEER_PRIMARY) {
 		item_set(it, MIRROR_REFUSED, -EBUSY, "primary on %s, which is reachable: demote it "
 			 "there instead of forcing", ctx->peer_name);
 		return;
@@ -481,16 +553,76 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 		item_set(it, MIRROR_DONE, 0, "promoted (forced)");
 }
 
-/* Demote. */
-
-static void do_demote(struct mirror_ctx *ctx, struct mirror_item *it, struct ceph_image *image)
+/* Which copy is newer, before demote and resync (see peer.h for the rule).
+ * Fills cmp and returns 0, or refuses the item and returns -errno: the
+ * peer could not be read. */
+static int compare_with_peer(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
+			     struct ceph_image *image, const char *flag_hint, struct peer_compare *cmp)
 {
 	struct timespec dl = deadline_after(ctx->image_timeout);
+	char cause[256];
+	int r;
+
+	r = peer_unreadable(ctx, rp, cause, sizeof(cause));
+	if (r == 0) {
+		r = peer_compare_copies(&rp->site, image, it->image, &it->peer,
+					it->journal ? RBD_MIRROR_IMAGE_MODE_JOURNAL :
+					RBD_MIRROR_IMAGE_MODE_SNAPSHOT, &dl, cmp);
+		if (r < 0)
+			snprintf(cause, sizeof(cause), "cannot read the image's history on %s or here: %s",
+				 ctx->peer_name, strerror(-r));
+	}
+	if (r < 0)
+		item_set(it, MIRROR_REFUSED, r, "%s, so which copy is newer cannot be checked: %s",
+			 cause, flag_hint);
+	return r;
+}
+
+/* Demote. */
+
+/* A demote loses nothing by itself, but on the wrong site it is the first
+ * step of throwing the newer copy away (a resync follows). So it is
+ * refused when the peer's copy is primary too (split-brain) and this one is
+ * newer or it cannot be told, and when the peer has no copy at all. A peer
+ * that is not primary (a planned switchover, even one the peer has not
+ * replayed yet: the promote there waits for it) lets it through. */
+static void do_demote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
+		      struct ceph_image *image)
+{
+	struct timespec dl = deadline_after(ctx->image_timeout);
+	const char *peer = ctx->peer_name ? ctx->peer_name : "the peer site";
+	struct peer_compare cmp;
 	int r;
 
 	if (it->role_known && !it->primary) {
 		item_set(it, MIRROR_NOOP, 0, "already non-primary");
 		return;
+	}
+	if (!ctx->no_peer && !ctx->discard_local) {
+		if (compare_with_peer(ctx, rp, it, image, "--no-peer or --discard-local to demote "
+				      "anyway", &cmp) < 0)
+			return;
+		if (cmp.local == COPY_DEMOTED || cmp.local == COPY_REPLICA) {
+			item_set(it, MIRROR_NOOP, 0, "already non-primary");
+			return;
+		}
+		if (cmp.peer == COPY_NONE) {
+			item_set(it, MIRROR_REFUSED, -EPERM, "%s has no copy of this image: demoting it "
+				 "leaves no primary copy anywhere; --discard-local to demote anyway", peer);
+			return;
+		}
+		if (cmp.peer == COPY_PRIMARY && cmp.newer == NEWER_LOCAL) {
+			item_set(it, MIRROR_REFUSED, -EPERM, "this copy is newer than %s's (%s): run "
+				 "'onedr demote' and 'onedr resync' on %s instead, or --discard-local "
+				 "to throw this copy away", peer, cmp.why, peer);
+			return;
+		}
+		if (cmp.peer == COPY_PRIMARY && cmp.newer == NEWER_UNKNOWN) {
+			item_set(it, MIRROR_REFUSED, -EPERM, "primary here and on %s, and which copy is "
+				 "newer cannot be told (%s): compare them with 'onedr status' on both "
+				 "sites; --discard-local to demote this one anyway", peer, cmp.why);
+			return;
+		}
 	}
 	r = ceph_mirror_demote(image, &dl);
 	if (r == -EINVAL)
@@ -561,14 +693,38 @@ static int resync_fn(rbd_image_t rbd, void *arg)
 	return rbd_mirror_image_resync(rbd);
 }
 
-static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, struct ceph_image *image)
+/* A resync replaces this copy with the peer's: refused when this copy is
+ * newer, when that cannot be told, and when the peer cannot be read (a
+ * resync needs the peer anyway; --no-peer does not make it blind: only
+ * --discard-local skips the check). */
+static void do_resync(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
+		      struct ceph_image *image)
 {
+	const char *peer = ctx->peer_name ? ctx->peer_name : "the peer site";
 	struct timespec dl = deadline_after(ctx->image_timeout);
 	struct measure m = { 0, 0, false };
+	struct peer_compare cmp;
 	char size[32], used[32];
 	const char *how;
 	int r;
 
+	if (!ctx->discard_local) {
+		if (compare_with_peer(ctx, rp, it, image, "--discard-local to resync anyway", &cmp) < 0)
+			return;
+		if (cmp.newer == NEWER_LOCAL) {
+			item_set(it, MIRROR_REFUSED, -EPERM, "this copy is newer than %s's (%s): a resync "
+				 "would replace it with the older one; run 'onedr demote' and 'onedr "
+				 "resync' on %s instead, or --discard-local to throw this copy away",
+				 peer, cmp.why, peer);
+			return;
+		}
+		if (cmp.newer == NEWER_UNKNOWN) {
+			item_set(it, MIRROR_REFUSED, -EPERM, "which of this copy and %s's is newer cannot "
+				 "be told (%s): compare them with 'onedr status' on both sites; "
+				 "--discard-local to resync anyway", peer, cmp.why);
+			return;
+		}
+	}
 	if (it->primary) {
 		item_set(it, MIRROR_REFUSED, -EPERM, "primary here: a resync would replace it with the "
 			 "peer's copy; demote it first if that is what you want");
@@ -624,7 +780,7 @@ static int learn_role(struct mirror_item *it, struct ceph_image *image, bool nee
 		item_set(it, MIRROR_FAILED, -EINVAL, "mirroring is not enabled on this image");
 		return -EINVAL;
 	}
-	if (!need_mode || it->primary)
+	if (!need_mode)
 		return 0;
 	r = ceph_mirror_get_mode(image, dl, &mode);
 	if (r < 0) {
@@ -667,15 +823,17 @@ static void run_one(void *arg, size_t i)
 	 * the peer checks read our journal's last tag. Asking the role first
 	 * would cost every image two more mirror-info reads, each of which,
 	 * in journal mode, opens a journaler. */
-	need_mode = run->op == MIRROR_OP_PROMOTE && rp->has_peer && !it->mode_known;
+	need_mode = !it->mode_known &&
+		    (run->op == MIRROR_OP_PROMOTE ? rp->has_peer || ctx->peer_name :
+		     rp->has_peer && !(ctx->discard_local || ctx->no_peer));
 	if ((it->id[0] && run->op != MIRROR_OP_RESYNC && !need_mode) ||
 	    learn_role(it, image, need_mode, &dl) == 0) {
 		if (run->op == MIRROR_OP_PROMOTE)
 			do_promote(ctx, rp, it, image);
 		else if (run->op == MIRROR_OP_DEMOTE)
-			do_demote(ctx, it, image);
+			do_demote(ctx, rp, it, image);
 		else
-			do_resync(ctx, it, image);
+			do_resync(ctx, rp, it, image);
 	}
 	if (it->outcome == MIRROR_TIMEDOUT)
 		describe_left_state(rp->io, it);	/* with a fresh handle */
@@ -687,6 +845,32 @@ out:
 	it->seconds = -deadline_left(&start);
 	if (ctx->done)
 		ctx->done(ctx->arg, it);
+}
+
+/* The pool on the peer site: its mirror uuid and listing, and ours. A
+ * failure is kept with what failed, for each item's message: an unreadable
+ * peer must not pass for an absent one. */
+static void prepare_peer(struct run_pool *rp, struct ceph *peer, const char *pool,
+			 double timeout, struct listing *there)
+{
+	int r;
+
+	rp->peer_what = "the pool";
+	r = ceph_pool(peer, pool, &rp->site.io);
+	if (r == 0) {
+		rp->peer_what = "this site's mirror uuid";
+		r = mirror_uuid(rp->io, timeout, rp->site.local_uuid, sizeof(rp->site.local_uuid));
+	}
+	if (r == 0) {
+		rp->peer_what = "the pool's mirror uuid";
+		r = mirror_uuid(rp->site.io, timeout, rp->site.peer_uuid, sizeof(rp->site.peer_uuid));
+	}
+	if (r == 0) {
+		rp->peer_what = "the pool's images";
+		r = listing_load(rp->site.io, timeout, there);
+	}
+	rp->peer_error = r;
+	rp->has_peer = r == 0;
 }
 
 /* Before the workers start: every pool the items name, opened on both
@@ -716,13 +900,8 @@ static int prepare_pool(struct run *run, const char *pool)
 	 * site) every image is opened by name and reports its own error */
 	if (listing_load(rp->io, ctx->image_timeout, &here) < 0)
 		memset(&here, 0, sizeof(here));
-	if (ctx->peer && ceph_pool(ctx->peer, pool, &rp->site.io) == 0 &&
-	    mirror_uuid(rp->io, ctx->image_timeout, rp->site.local_uuid,
-			sizeof(rp->site.local_uuid)) == 0 &&
-	    mirror_uuid(rp->site.io, ctx->image_timeout, rp->site.peer_uuid,
-			sizeof(rp->site.peer_uuid)) == 0 &&
-	    listing_load(rp->site.io, ctx->image_timeout, &there) == 0)
-		rp->has_peer = true;
+	if (ctx->peer)
+		prepare_peer(rp, ctx->peer, pool, ctx->image_timeout, &there);
 	for (i = 0; i < run->nitems; i++) {
 		struct mirror_item *it = &run->items[i];
 		const struct listed *l;

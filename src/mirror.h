@@ -50,6 +50,8 @@ struct mirror_ctx {
 	const char *peer_name;	/* for messages */
 	int peer_error;		/* why peer is NULL, when configured */
 	bool force;
+	bool no_peer;		/* --no-peer: the peer is not contacted nor checked */
+	bool discard_local;	/* demote, resync: skip the newer-copy check */
 	bool dry_run;		/* resync: only measure */
 	double image_timeout;	/* each call on an image */
 	double promote_wait;	/* non-forced promote: wait for the peer's demotion */

@@ -112,7 +112,228 @@ enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer, const stru
 	return copied ? PEER_SAFE : PEER_WAIT;
 }
 
+/* Which copy is newer (see peer.h): the decision, once each side's role and
+ * the evidence of who promoted after whom are known. */
+static void compare_decide(struct peer_compare *c, bool local_after, bool peer_after)
+{
+	enum peer_newer n = NEWER_UNKNOWN;
+	const char *why;
+
+	if (c->peer == COPY_NONE) {
+		n = NEWER_LOCAL;
+		why = "the peer has no copy of it";
+	} else if (c->local == COPY_UNKNOWN || c->peer == COPY_UNKNOWN) {
+		why = c->local == COPY_UNKNOWN ? "this copy has no mirroring history to compare" :
+						 "the peer's copy has no mirroring history to compare";
+	} else if (c->local == COPY_REPLICA && c->peer == COPY_REPLICA) {
+		why = "each copy says it replays the other";
+	} else if (c->local == COPY_REPLICA) {
+		n = NEWER_PEER;
+		why = "this copy replays the peer's";
+	} else if (c->peer == COPY_REPLICA) {
+		n = NEWER_LOCAL;
+		why = c->local == COPY_PRIMARY ? "primary here, the peer replays it" :
+						 "demoted here last, the peer replays it";
+	} else if (local_after != peer_after) {
+		n = local_after ? NEWER_LOCAL : NEWER_PEER;
+		why = local_after ? "promoted here last, after the peer's current epoch" :
+				    "promoted on the peer last, after this site's current epoch";
+	} else {
+		why = "both copies hold an epoch of their own and neither history shows "
+		      "which came last";
+	}
+	c->newer = n;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+static enum peer_role journal_role(const struct rbdj_tag *v, size_t n)
+{
+	if (!n)
+		return COPY_UNKNOWN;
+	if (!strcmp(v[n - 1].mirror_uuid, RBDJ_LOCAL_MIRROR_UUID))
+		return COPY_PRIMARY;
+	if (!strcmp(v[n - 1].mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) &&
+	    !strcmp(v[n - 1].predecessor_uuid, RBDJ_LOCAL_MIRROR_UUID))
+		return COPY_DEMOTED;
+	return COPY_REPLICA;
+}
+
+static const struct rbdj_tag *tag_find(const struct rbdj_tag *v, size_t n, uint64_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].tid == tid)
+			return &v[i];
+	return NULL;
+}
+
+/* The tag that opened a side's own last epoch, NULL when not known. An
+ * epoch may hold several tags of its own, each linked to the one before
+ * (librbd opened a second one on site-b after its forced promote, in the
+ * lab): the first of them opened it. */
+static const struct rbdj_tag *journal_epoch(const struct rbdj_tag *v, size_t n, enum peer_role role)
+{
+	const struct rbdj_tag *e, *prev;
+	size_t hops;
+
+	if (role == COPY_PRIMARY)
+		e = &v[n - 1];
+	else if (role == COPY_DEMOTED && v[n - 1].commit_valid)
+		e = tag_find(v, n, v[n - 1].predecessor_tag_tid);
+	else
+		return NULL;
+	if (!e || strcmp(e->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID))
+		return NULL;
+	for (hops = 0; hops < n && e->commit_valid &&
+	     !strcmp(e->predecessor_uuid, RBDJ_LOCAL_MIRROR_UUID); hops++) {
+		prev = tag_find(v, n, e->predecessor_tag_tid);
+		if (!prev || prev == e || strcmp(prev->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID))
+			break;
+		e = prev;
+	}
+	return e;
+}
+
+/* An owner in the other side's journal, as rbd-mirror names it when it
+ * copies the tag here: the other's own epochs carry its uuid, ours "". */
+static const char *xlate(const char *owner, const char *other_uuid, const char *self_uuid)
+{
+	if (!strcmp(owner, RBDJ_LOCAL_MIRROR_UUID))
+		return other_uuid;
+	if (!strcmp(owner, self_uuid))
+		return RBDJ_LOCAL_MIRROR_UUID;
+	return owner;
+}
+
+/* Whether a tag here is rbd-mirror's copy of the other side's tag o.
+ * other_uuid: how this side names the other; self_uuid: how the other
+ * names this side. */
+static bool tag_copies(const struct rbdj_tag *t, const struct rbdj_tag *o, const char *other_uuid,
+		       const char *self_uuid)
+{
+	return !strcmp(t->mirror_uuid, xlate(o->mirror_uuid, other_uuid, self_uuid)) &&
+	       !strcmp(t->predecessor_uuid, xlate(o->predecessor_uuid, other_uuid, self_uuid)) &&
+	       t->commit_valid == o->commit_valid &&
+	       t->predecessor_tag_tid == o->predecessor_tag_tid &&
+	       t->predecessor_entry_tid == o->predecessor_entry_tid;
+}
+
+/* Whether the epoch opened by e was promoted from the copy here of one of
+ * the other side's tags of its current epoch (from other_epoch, the tag
+ * that opened it, to its last, a demotion included: it adds no epoch). */
+static bool journal_promoted_after(const struct rbdj_tag *v, size_t n, const struct rbdj_tag *e,
+				   const struct rbdj_tag *other, size_t nother,
+				   const struct rbdj_tag *other_epoch, const char *other_uuid,
+				   const char *self_uuid)
+{
+	const struct rbdj_tag *from;
+	size_t i;
+
+	if (!e || !e->commit_valid || !nother)
+		return false;
+	from = tag_find(v, n, e->predecessor_tag_tid);
+	if (!from || from == e)
+		return false;
+	for (i = nother; i > 0; i--) {
+		if (tag_copies(from, &other[i - 1], other_uuid, self_uuid))
+			return true;
+		if (!other_epoch || other[i - 1].tid <= other_epoch->tid)
+			break;
+	}
+	return false;
+}
+
+void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
+			  const struct rbdj_tag *theirs, size_t ntheirs,
+			  const char *our_uuid, const char *their_uuid, struct peer_compare *ret)
+{
+	const struct rbdj_tag *le, *pe;
+	bool local_after = false, peer_after = false;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->local = journal_role(ours, nours);
+	ret->peer = journal_role(theirs, ntheirs);
+	ret->local_replayed_demotion = ret->local == COPY_REPLICA &&
+				       !strcmp(ours[nours - 1].mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID);
+	le = nours ? journal_epoch(ours, nours, ret->local) : NULL;
+	pe = ntheirs ? journal_epoch(theirs, ntheirs, ret->peer) : NULL;
+	if (nours && ntheirs) {
+		local_after = journal_promoted_after(ours, nours, le, theirs, ntheirs, pe,
+						     their_uuid, our_uuid);
+		peer_after = journal_promoted_after(theirs, ntheirs, pe, ours, nours, le,
+						    our_uuid, their_uuid);
+	}
+	compare_decide(ret, local_after, peer_after);
+}
+
+static bool snap_own(const struct peer_snap *s)
+{
+	return s->state == RBD_SNAP_MIRROR_STATE_PRIMARY ||
+	       s->state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED;
+}
+
+static enum peer_role snap_role(const struct peer_snap *v, size_t n)
+{
+	if (!n)
+		return COPY_UNKNOWN;
+	if (v[n - 1].state == RBD_SNAP_MIRROR_STATE_PRIMARY)
+		return COPY_PRIMARY;
+	return v[n - 1].state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED ? COPY_DEMOTED : COPY_REPLICA;
+}
+
+/* Whether this side's own last epoch started from a complete copy of the
+ * other side's newest mirror snapshot or, when that is a demotion (it adds
+ * no epoch), of the snapshot just before it. A forced promote removes the
+ * non-primary snapshots (seen in the lab), and with them that evidence:
+ * then, both sides holding snapshots of their own, this side counts as
+ * promoted after the other when every own snapshot the other still holds
+ * is older than every own snapshot here (the clocks of the two sites are
+ * assumed to agree within the time between a failure and the promote). */
+static bool snap_promoted_after(const struct peer_snap *v, size_t n, const struct peer_snap *other,
+				size_t nother, const char *other_uuid)
+{
+	size_t i = n;
+
+	while (i > 0 && snap_own(&v[i - 1]))
+		i--;
+	if (i == n || !nother)
+		return false;
+	if (i == 0) {
+		const struct peer_snap *o = &other[nother - 1];
+
+		if (nother > 1 && o->state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED)
+			o--;	/* its demotion came later, but adds no epoch */
+		return snap_own(o) && o->time && v[0].time > o->time;
+	}
+	while (i > 0 && !v[i - 1].complete)
+		i--;
+	if (i == 0 || strcmp(v[i - 1].primary_mirror_uuid, other_uuid))
+		return false;
+	return v[i - 1].primary_snap_id == other[nother - 1].id ||
+	       (nother > 1 && other[nother - 1].state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED &&
+		v[i - 1].primary_snap_id == other[nother - 2].id);
+}
+
+void peer_snapshot_compare(const struct peer_snap *ours, size_t nours,
+			   const struct peer_snap *theirs, size_t ntheirs,
+			   const char *our_uuid, const char *their_uuid, struct peer_compare *ret)
+{
+	bool local_after, peer_after;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->local = snap_role(ours, nours);
+	ret->peer = snap_role(theirs, ntheirs);
+	ret->local_replayed_demotion = nours &&
+		ours[nours - 1].state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY_DEMOTED;
+	local_after = snap_promoted_after(ours, nours, theirs, ntheirs, their_uuid);
+	peer_after = snap_promoted_after(theirs, ntheirs, ours, nours, our_uuid);
+	compare_decide(ret, local_after, peer_after);
+}
+
 /* Journal mode. */
+
+#define JOURNAL_TAIL 32
 
 struct journal_scan {
 	const char *peer_uuid;		/* reading our journal: look for ... */
@@ -121,6 +342,8 @@ struct journal_scan {
 	bool have_tag;
 	struct rbdj_client client;
 	bool have_client;
+	struct rbdj_tag tail[JOURNAL_TAIL];	/* the newest tags, oldest first */
+	size_t ntail;
 };
 
 static int scan_tags(rados_omap_iter_t iter, struct journal_scan *s, char *last_key, size_t len)
@@ -137,6 +360,9 @@ static int scan_tags(rados_omap_iter_t iter, struct journal_scan *s, char *last_
 			return r;
 		if (!s->have_tag || tag.tid > s->last_tag.tid)
 			s->last_tag = tag;
+		if (s->ntail == JOURNAL_TAIL)
+			memmove(s->tail, s->tail + 1, --s->ntail * sizeof(s->tail[0]));
+		s->tail[s->ntail++] = tag;	/* keys sort by tid */
 		s->have_tag = true;
 		if (s->peer_uuid && !strcmp(tag.mirror_uuid, RBDJ_ORPHAN_MIRROR_UUID) &&
 		    !strcmp(tag.predecessor_uuid, s->peer_uuid))
@@ -413,5 +639,170 @@ int peer_check_promote(const struct peer_site *site, struct ceph_image *local_im
 	rc = ceph_image_close(peer_image, deadline);	/* a stuck image stays open */
 	if (r == 0)
 		r = rc;
+	return r;
+}
+
+/* Which copy is newer. */
+
+#define SNAP_TAIL 32
+
+/* The newest mirror snapshots of an image, oldest first. */
+static int list_mirror_snaps(rbd_image_t image, struct peer_snap *v, size_t *ret_n)
+{
+	rbd_snap_info_t *snaps = NULL;
+	int max = 16, n, i;
+	size_t k = 0;
+
+	for (;;) {
+		snaps = calloc((size_t)max, sizeof(*snaps));
+		if (!snaps)
+			return -ENOMEM;
+		n = rbd_snap_list(image, snaps, &max);
+		if (n != -ERANGE)
+			break;
+		free(snaps);	/* max now holds the size needed */
+	}
+	if (n < 0) {
+		free(snaps);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		rbd_snap_namespace_type_t type;
+		rbd_snap_mirror_namespace_t ns;
+		struct timespec ts;
+
+		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
+		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
+		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
+			continue;
+		if (k == SNAP_TAIL)
+			memmove(v, v + 1, --k * sizeof(v[0]));
+		v[k].id = snaps[i].id;
+		v[k].state = ns.state;
+		v[k].complete = ns.complete;
+		v[k].primary_snap_id = ns.primary_snap_id;
+		snprintf(v[k].primary_mirror_uuid, sizeof(v[k].primary_mirror_uuid), "%s",
+			 ns.primary_mirror_uuid ? ns.primary_mirror_uuid : "");
+		v[k].time = rbd_snap_get_timestamp(image, snaps[i].id, &ts) == 0 ? ts.tv_sec : 0;
+		k++;
+		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
+	}
+	rbd_snap_list_end(snaps);
+	free(snaps);
+	*ret_n = k;
+	return 0;
+}
+
+struct snaps_arg {
+	struct peer_snap v[SNAP_TAIL];
+	size_t n;
+};
+
+static int list_mirror_snaps_fn(rbd_image_t image, void *arg)
+{
+	struct snaps_arg *a = arg;
+
+	return list_mirror_snaps(image, a->v, &a->n);
+}
+
+/* list_mirror_snaps under a deadline (rbd_snap_list has no aio). */
+static int list_mirror_snaps_bounded(struct ceph_image *image, const struct timespec *deadline,
+				     struct snaps_arg *ret)
+{
+	struct snaps_arg *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	r = ceph_image_call(image, deadline, list_mirror_snaps_fn, a, sizeof(*a));
+	if (r == 0)
+		*ret = *a;
+	free(a);
+	return r;
+}
+
+static int compare_snapshots(const struct peer_site *site, struct ceph_image *local_image,
+			     struct ceph_image *peer_image, const struct timespec *deadline,
+			     struct peer_compare *ret)
+{
+	struct snaps_arg *ours = calloc(2, sizeof(*ours)), *theirs = ours + 1;
+	int r;
+
+	if (!ours)
+		return -ENOMEM;
+	r = list_mirror_snaps_bounded(local_image, deadline, ours);
+	if (r == 0 && peer_image)
+		r = list_mirror_snaps_bounded(peer_image, deadline, theirs);
+	if (r == 0)
+		peer_snapshot_compare(ours->v, ours->n, theirs->v, theirs->n, site->local_uuid,
+				      site->peer_uuid, ret);
+	free(ours);
+	return r;
+}
+
+static int compare_journals(const struct peer_site *site, struct ceph_image *local_image,
+			    const char *peer_id, const struct timespec *deadline,
+			    struct peer_compare *ret)
+{
+	struct journal_scan *ours, *theirs = NULL;
+	char id[64];
+	int r;
+
+	ours = calloc(2, sizeof(*ours));
+	if (!ours)
+		return -ENOMEM;
+	if (peer_id)
+		theirs = ours + 1;
+	r = rbd_get_id(local_image->rbd, id, sizeof(id));	/* no I/O: the open image knows it */
+	if (r == 0)
+		r = read_journal(site->local_io, id, NULL, deadline, ours);
+	if (r == 0 && theirs)
+		r = read_journal(site->io, peer_id, NULL, deadline, theirs);
+	if (r == 0)
+		peer_journal_compare(ours->tail, ours->ntail, theirs ? theirs->tail : NULL,
+				     theirs ? theirs->ntail : 0, site->local_uuid, site->peer_uuid, ret);
+	if (r == 0 && !theirs && site->io) {
+		ret->peer = COPY_NONE;
+		compare_decide(ret, false, false);
+	}
+	free(ours);
+	return r;
+}
+
+int peer_compare_copies(const struct peer_site *site, struct ceph_image *local_image, const char *name,
+			const struct peer_image *listed, rbd_mirror_image_mode_t mode,
+			const struct timespec *deadline, struct peer_compare *ret)
+{
+	struct ceph_image *peer_image = NULL;
+	char id[64];
+	int r, rc;
+
+	if (!site->io && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
+		return compare_journals(site, local_image, NULL, deadline, ret);
+	if (!site->io)
+		return compare_snapshots(site, local_image, NULL, deadline, ret);
+	if (listed && listed->known && mode == RBD_MIRROR_IMAGE_MODE_JOURNAL)
+		return compare_journals(site, local_image, listed->id, deadline, ret);
+	r = ceph_image_open(site->io, name, true, deadline, &peer_image);
+	if (r == -ENOENT)
+		peer_image = NULL;	/* the peer has no copy: compared as such */
+	else if (r < 0)
+		return r;
+	if (mode == RBD_MIRROR_IMAGE_MODE_JOURNAL) {
+		r = peer_image ? rbd_get_id(peer_image->rbd, id, sizeof(id)) : 0;
+		if (r == 0)
+			r = compare_journals(site, local_image, peer_image ? id : NULL, deadline, ret);
+	} else {
+		r = compare_snapshots(site, local_image, peer_image, deadline, ret);
+		if (r == 0 && !peer_image) {
+			ret->peer = COPY_NONE;
+			compare_decide(ret, false, false);
+		}
+	}
+	if (peer_image) {
+		rc = ceph_image_close(peer_image, deadline);	/* a stuck image stays open */
+		if (r == 0)
+			r = rc;
+	}
 	return r;
 }

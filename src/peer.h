@@ -78,11 +78,78 @@ struct peer_snap {
 	bool complete;
 	uint64_t primary_snap_id;
 	char primary_mirror_uuid[64];
+	time_t time;		/* creation, seconds (0: not read) */
 };
 /* copy_here: the local mirror snapshot copied from peer_newest, if any. */
 enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer_newest,
 					const struct peer_snap *copy_here,
 					const char *peer_mirror_uuid, char *why, size_t why_len);
+
+/* Which copy is newer, before a step that may throw one away (demote, then
+ * resync). Each copy's history says who owns its latest epoch:
+ *  - primary:  its last epoch is its own and still open,
+ *  - demoted:  its last epoch is its own, ended by a demotion,
+ *  - replica:  it replays (or replayed) the peer's epochs.
+ * A replica is never newer than the copy it follows. When both copies own
+ * their last epoch (after a forced promote: split-brain), the newer one is
+ * the one promoted after replaying the other's *current* epoch: its own
+ * epoch starts from a copy of the other's last record, so it holds
+ * everything the other had then, plus what it wrote since; the other holds
+ * nothing of it.
+ *  journal mode:  a copy's epoch starts at its last tag of its own (or, when
+ *     demoted, the tag the demotion tag names as predecessor); that tag's
+ *     predecessor tid names the tag it was promoted from. If that one is a
+ *     replayed tag of the other site (owner = the other's mirror uuid, or a
+ *     replayed demotion) whose predecessor fields equal those of one of the
+ *     other's tags of its current epoch (rbd-mirror copies them, translating
+ *     the owners), this copy was promoted after the other's current epoch
+ *     began. (Whether an epoch was
+ *     forced tells nothing: enabling mirroring opens one that looks forced.)
+ *     An epoch may span several tags of its own, each naming the previous.
+ *  snapshot mode: a copy's epoch starts after its newest complete
+ *     non-primary mirror snapshot older than its own (primary) ones; if that
+ *     one copies the other's newest mirror snapshot (primary_mirror_uuid and
+ *     primary_snap_id), this copy was promoted after the other's current
+ *     epoch. A forced promote removes the non-primary snapshots: when a
+ *     copy holds only snapshots of its own, it was promoted after the other
+ *     if all of its own are younger than all of the other's own (creation
+ *     timestamps: assumes the sites' clocks agree).
+ *  Either way, a demotion adds no epoch: a copy promoted after the other's
+ *  epoch stays newer when the other demotes it afterwards.
+ * Anything else (both or neither promoted after the other, or the evidence
+ * pruned from the journal or the snapshots) is unknown. */
+enum peer_role { COPY_UNKNOWN, COPY_NONE, COPY_PRIMARY, COPY_DEMOTED, COPY_REPLICA };
+enum peer_newer {
+	NEWER_UNKNOWN,	/* cannot tell: treat as if this copy might be newer */
+	NEWER_LOCAL,	/* this copy holds the latest epoch */
+	NEWER_PEER,	/* the peer's copy holds the latest epoch, or the same one */
+};
+
+struct peer_compare {
+	enum peer_role local, peer;
+	enum peer_newer newer;
+	bool local_replayed_demotion;	/* this copy's last record is the peer's demotion */
+	char why[200];
+};
+
+/* Reads both copies' histories and compares them. The peer having no copy
+ * is not an error: peer is COPY_NONE then. With site->io NULL (the peer
+ * cannot be read) only this copy is read: peer and newer stay unknown.
+ * Returns 0 or -errno (the peer or the local copy could not be read). */
+int peer_compare_copies(const struct peer_site *site, struct ceph_image *local_image, const char *name,
+			const struct peer_image *listed, rbd_mirror_image_mode_t mode,
+			const struct timespec *deadline, struct peer_compare *ret);
+
+/* The comparisons alone, over each side's records oldest first (unit-tested).
+ * our_uuid: how the peer names this site (our pool's mirror uuid);
+ * their_uuid: how this site names the peer. */
+void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
+			  const struct rbdj_tag *theirs, size_t ntheirs,
+			  const char *our_uuid, const char *their_uuid, struct peer_compare *ret);
+
+void peer_snapshot_compare(const struct peer_snap *ours, size_t nours,
+			   const struct peer_snap *theirs, size_t ntheirs,
+			   const char *our_uuid, const char *their_uuid, struct peer_compare *ret);
 
 /* Whether the peer's copy of name is primary. -ENOENT: the peer has no copy. */
 int peer_is_primary(rados_ioctx_t peer_io, const char *name,

@@ -42,6 +42,212 @@ static struct peer_snap snap(uint64_t id, rbd_snap_mirror_state_t state, bool co
 	return s;
 }
 
+/* A tag with its predecessor fields, for the newer-copy comparisons. */
+static struct rbdj_tag ptag(uint64_t tid, const char *owner, const char *pred, bool valid,
+			    uint64_t ptid, uint64_t pentry)
+{
+	struct rbdj_tag t = tag(tid, owner, pred);
+
+	t.commit_valid = valid;
+	t.predecessor_tag_tid = ptid;
+	t.predecessor_entry_tid = pentry;
+	return t;
+}
+
+#define N(v) (sizeof(v) / sizeof((v)[0]))
+
+/* Site-a ("uuid-a") and site-b ("uuid-b"), as the lab showed them: on
+ * site-a, mirroring enabled opens tag 2 (predecessor: local, commit valid);
+ * site-b's rbd-mirror copies it as tag 1, owner and predecessor translated. */
+static void journal_newer_tests(void)
+{
+	const struct rbdj_tag a[] = {
+		ptag(1, "", "", false, 0, 0),
+		ptag(2, "", "", true, 1, 513),
+	};
+	const struct rbdj_tag b_replica[] = {
+		ptag(0, "uuid-a", "", false, 0, 0),
+		ptag(1, "uuid-a", "uuid-a", true, 1, 513),
+	};
+	const struct rbdj_tag b_forced[] = {	/* site-a died; promote --force on site-b */
+		ptag(0, "uuid-a", "", false, 0, 0),
+		ptag(1, "uuid-a", "uuid-a", true, 1, 513),
+		ptag(2, "", "", true, 1, 0),
+	};
+	const struct rbdj_tag b_forced_demoted[] = {
+		ptag(2, "", "", true, 1, 0),
+		ptag(3, "<orphan>", "", true, 2, 40),
+	};
+	const struct rbdj_tag a_demoted[] = {
+		ptag(1, "", "", false, 0, 0),
+		ptag(2, "", "", true, 1, 513),
+		ptag(3, "<orphan>", "", true, 2, 600),
+	};
+	const struct rbdj_tag a_later[] = {	/* site-a also promoted again, its own epoch */
+		ptag(2, "", "", true, 1, 513),
+		ptag(3, "<orphan>", "", true, 2, 600),
+		ptag(4, "", "<orphan>", true, 3, 1),
+	};
+	const struct rbdj_tag b_forced2[] = {	/* as in the lab: a second tag of the epoch */
+		ptag(0, "uuid-a", "", false, 0, 0),
+		ptag(1, "uuid-a", "uuid-a", true, 1, 513),
+		ptag(2, "", "", true, 1, 0),
+		ptag(3, "", "", true, 2, 0),
+	};
+	const struct rbdj_tag b_pruned[] = {	/* the copied tag pruned away */
+		ptag(2, "", "", true, 1, 0),
+	};
+	/* a planned switchover: site-a demoted (tag 3), site-b replayed it and
+	 * promoted without force, linking to the copy of the demotion */
+	const struct rbdj_tag b_switched[] = {
+		ptag(1, "uuid-a", "uuid-a", true, 1, 513),
+		ptag(2, "<orphan>", "uuid-a", true, 2, 600),
+		ptag(3, "", "<orphan>", true, 2, 1),
+	};
+	struct peer_compare c;
+
+	/* on site-b (ours), site-a the peer */
+	peer_journal_compare(b_forced, N(b_forced), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.local == COPY_PRIMARY && c.peer == COPY_PRIMARY && c.newer == NEWER_LOCAL,
+	   "journal: after a forced failover, the forced copy is the newer one: %s", c.why);
+	ok(strstr(c.why, "promoted here last") != NULL, "journal: and says why: %s", c.why);
+
+	/* the same two histories seen from site-a */
+	peer_journal_compare(a, N(a), b_forced, N(b_forced), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_PEER, "journal: from the old primary, the peer's forced copy is newer");
+
+	peer_journal_compare(a_demoted, N(a_demoted), b_forced, N(b_forced), "uuid-a", "uuid-b", &c);
+	ok(c.local == COPY_DEMOTED && c.newer == NEWER_PEER,
+	   "journal: the old primary, demoted, is still the older copy (resync it)");
+
+	peer_journal_compare(b_forced, N(b_forced), a_demoted, N(a_demoted), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_LOCAL,
+	   "journal: a demotion on the old primary adds no epoch: the forced copy stays newer");
+
+	peer_journal_compare(b_forced_demoted, N(b_forced_demoted), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.local == COPY_DEMOTED && c.newer == NEWER_UNKNOWN,
+	   "journal: forced copy demoted and its link to site-a's epoch pruned: cannot tell");
+
+	peer_journal_compare(b_forced2, N(b_forced2), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_LOCAL,
+	   "journal: an epoch of several own tags is followed back to its first");
+	peer_journal_compare(a, N(a), b_forced2, N(b_forced2), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_PEER, "journal: the same, seen from the old primary");
+
+	peer_journal_compare(b_pruned, N(b_pruned), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_UNKNOWN, "journal: evidence pruned: cannot tell, never guessed");
+
+	peer_journal_compare(b_forced, N(b_forced), a_later, N(a_later), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_UNKNOWN,
+	   "journal: site-a opened an epoch after the one site-b forced from: not newer any more");
+
+	peer_journal_compare(a, N(a), b_replica, N(b_replica), "uuid-a", "uuid-b", &c);
+	ok(c.local == COPY_PRIMARY && c.peer == COPY_REPLICA && c.newer == NEWER_LOCAL,
+	   "journal: a primary whose peer replays it is the newer copy");
+
+	peer_journal_compare(b_replica, N(b_replica), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.local == COPY_REPLICA && c.newer == NEWER_PEER,
+	   "journal: a replica is never the newer copy");
+
+	peer_journal_compare(b_switched, N(b_switched), a_demoted, N(a_demoted), "uuid-b", "uuid-a", &c);
+	ok(c.local == COPY_PRIMARY && c.peer == COPY_DEMOTED && c.newer == NEWER_LOCAL,
+	   "journal: promoted without force after the peer's demotion: newer");
+
+	peer_journal_compare(a_demoted, N(a_demoted), b_switched, N(b_switched), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_PEER, "journal: the switched-over peer is newer than our demoted copy");
+
+	peer_journal_compare(a, N(a), NULL, 0, "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_UNKNOWN, "journal: a peer copy with no tag: cannot tell");
+
+	peer_journal_compare(NULL, 0, a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.local == COPY_UNKNOWN && c.newer == NEWER_UNKNOWN,
+	   "journal: no local history: cannot tell");
+}
+
+static void snapshot_newer_tests(void)
+{
+	/* as the lab showed them: site-a's primary snapshots 8 and 10, site-b's
+	 * copy 10 of site-a's 10, then site-b's forced promote */
+	const struct peer_snap a[] = {
+		snap(8, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+		snap(10, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+	};
+	const struct peer_snap b_forced[] = {
+		snap(10, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, true, 10, "uuid-a"),
+		snap(12, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+		snap(13, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+	};
+	const struct peer_snap b_partial[] = {	/* the copy of 10 never completed */
+		snap(9, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, true, 8, "uuid-a"),
+		snap(10, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, false, 10, "uuid-a"),
+		snap(12, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+	};
+	const struct peer_snap b_replica[] = {
+		snap(10, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, true, 10, "uuid-a"),
+	};
+	const struct peer_snap a_demoted[] = {
+		snap(10, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+		snap(11, RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED, true, 0, ""),
+	};
+	struct peer_compare c;
+
+	peer_snapshot_compare(b_forced, N(b_forced), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.local == COPY_PRIMARY && c.peer == COPY_PRIMARY && c.newer == NEWER_LOCAL,
+	   "snapshot: after a forced failover, the forced copy is newer: %s", c.why);
+
+	peer_snapshot_compare(a, N(a), b_forced, N(b_forced), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_PEER, "snapshot: from the old primary, the forced copy is newer");
+
+	peer_snapshot_compare(a_demoted, N(a_demoted), b_forced, N(b_forced), "uuid-a", "uuid-b", &c);
+	ok(c.local == COPY_DEMOTED && c.newer == NEWER_PEER,
+	   "snapshot: the old primary, demoted, is still the older copy (resync it)");
+
+	peer_snapshot_compare(b_forced, N(b_forced), a_demoted, N(a_demoted), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_LOCAL,
+	   "snapshot: a demotion on the old primary adds no epoch: the forced copy stays newer");
+
+	peer_snapshot_compare(b_partial, N(b_partial), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_UNKNOWN,
+	   "snapshot: forced from an older copy than site-a's newest snapshot: cannot tell");
+
+	{
+		/* as the lab showed: site-b's forced promote removed its copies */
+		struct peer_snap at[] = {
+			snap(8, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+			snap(11, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+			snap(12, RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED, true, 0, ""),
+		};
+		struct peer_snap bt[] = {
+			snap(17, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+			snap(19, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
+		};
+
+		at[0].time = 1000, at[1].time = 1002, at[2].time = 1100;
+		bt[0].time = 1039, bt[1].time = 1041;
+		peer_snapshot_compare(bt, N(bt), at, 2, "uuid-b", "uuid-a", &c);
+		ok(c.newer == NEWER_LOCAL,
+		   "snapshot: copies removed by the forced promote: its snapshots all came later");
+		peer_snapshot_compare(at, 2, bt, N(bt), "uuid-a", "uuid-b", &c);
+		ok(c.newer == NEWER_PEER, "snapshot: the same, seen from the old primary");
+		peer_snapshot_compare(at, N(at), bt, N(bt), "uuid-a", "uuid-b", &c);
+		ok(c.local == COPY_DEMOTED && c.newer == NEWER_PEER,
+		   "snapshot: the old primary's later demotion does not make it newer");
+		at[1].time = 1040;
+		peer_snapshot_compare(bt, N(bt), at, 2, "uuid-b", "uuid-a", &c);
+		ok(c.newer == NEWER_UNKNOWN,
+		   "snapshot: own snapshots interleaved in time: cannot tell");
+		at[0].time = at[1].time = 0;
+		peer_snapshot_compare(bt, N(bt), at, 2, "uuid-b", "uuid-a", &c);
+		ok(c.newer == NEWER_UNKNOWN, "snapshot: no timestamps: cannot tell");
+	}
+
+	peer_snapshot_compare(b_replica, N(b_replica), a, N(a), "uuid-b", "uuid-a", &c);
+	ok(c.local == COPY_REPLICA && c.newer == NEWER_PEER, "snapshot: a replica is never newer");
+
+	peer_snapshot_compare(a, N(a), b_replica, N(b_replica), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_LOCAL, "snapshot: a primary whose peer copies it is newer");
+}
+
 int main(void)
 {
 	struct rbdj_tag t;
@@ -123,5 +329,8 @@ int main(void)
 	l = snap(20, RBD_SNAP_MIRROR_STATE_NON_PRIMARY_DEMOTED, true, 33, "uuid-b");
 	ok(peer_snapshot_verdict(&p, &l, "uuid-b", why, sizeof(why)) == PEER_WAIT,
 	   "snapshot: a copy of another peer snapshot is not a copy of its demotion");
+
+	journal_newer_tests();
+	snapshot_newer_tests();
 	return tap_done();
 }

@@ -103,8 +103,8 @@ static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct mani
 }
 
 static int export_vm(struct cmd_ctx *ctx, struct ceph *c,
-		     const struct one_objs *images, struct one_vm *vm, bool print,
-		     struct export_stats *st)
+		     const struct one_objs *images, const struct one_objs *dss, struct one_vm *vm,
+		     bool print, struct export_stats *st)
 {
 	struct manifest_error merr = { "" };
 	struct manifest *m = NULL;
@@ -125,6 +125,15 @@ static int export_vm(struct cmd_ctx *ctx, struct ceph *c,
 		printf("VM %d (%s): failed: %s\n", vm->id, vm->name,
 		       merr.msg[0] ? merr.msg : strerror(-r));
 		return r;
+	}
+	/* the system datastore it runs on, by name: recreate --deploy maps it */
+	{
+		const struct one_obj *ds = vm->ds_id >= 0 ? one_objs_by_id(dss, vm->ds_id) : NULL;
+
+		if (ds && !(m->sys_ds = strdup(ds->name))) {
+			manifest_free(m);
+			return -ENOMEM;
+		}
 	}
 	for (size_t i = 0; i < m->n_disks; i++)
 		if (m->disks[i].kind == DISK_UNPROTECTED) {
@@ -171,7 +180,7 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct one_client *one = NULL;
 	struct ceph *c = NULL;
-	struct one_objs images = { 0, NULL };
+	struct one_objs images = { 0, NULL }, dss = { 0, NULL };
 	struct one_vms all_vms = { 0, NULL };
 	struct export_stats st = { 0 };
 	struct one_error err = { 0, "" };
@@ -209,6 +218,14 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	free(xml);
 	xml = NULL;
+	/* the datastores, for the name of each VM's system datastore */
+	if (r == 0) {
+		r = one_datastorepool_info(one, &xml, &err);
+		if (r == 0 && (r = one_pool_parse(xml, strlen(xml), "DATASTORE_POOL", "DATASTORE", &dss)) < 0)
+			snprintf(err.msg, sizeof(err.msg), "one.datastorepool.info: a document onedr cannot read");
+		free(xml);
+		xml = NULL;
+	}
 	if (r == 0 && all) {
 		/* every VM but DONE ones, full documents */
 		r = one_vmpool_info(one, true, -2, -1, -1, -1, &xml, &err);
@@ -237,7 +254,7 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 			continue;
 		}
 		st.vms++;
-		r = export_vm(ctx, c, &images, vm, print, &st);
+		r = export_vm(ctx, c, &images, &dss, vm, print, &st);
 		if (r < 0)
 			st.failed++;
 		if (!all)
@@ -250,6 +267,7 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	one_vms_free(&all_vms);
 	one_objs_free(&images);
+	one_objs_free(&dss);
 	one_client_free(one);
 	ceph_close(c);
 	free(ids);

@@ -217,28 +217,72 @@ const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char 
 	return NULL;
 }
 
-/* Whether (kind, name) is reported for the first time: one missing map
- * shared by many disks is one error line, not one per disk. */
-static bool first_report(int kind, const char *name)
-{
-	static struct reported {
-		int kind;
-		char name[128];
-	} seen[64];
-	static size_t n;
+/* Names the maps do not cover (or map to nothing here), each with every
+ * VM that uses it: one error line per name, listing them all, logged by
+ * cmd_map_report() once every check ran. */
+static struct map_miss {
+	int kind;		/* enum map_kind; + MAP_KINDS: the mapped object is missing */
+	char name[128], from[128], what[32];
+	char *vms;		/* "VM a, VM b", malloc'd */
+} misses[64];
+static size_t n_misses;
 
-	for (size_t i = 0; i < n; i++)
-		if (seen[i].kind == kind && !strncmp(seen[i].name, name, sizeof(seen[i].name) - 1))
-			return false;
-	if (n < sizeof(seen) / sizeof(seen[0])) {
-		seen[n].kind = kind;
-		snprintf(seen[n].name, sizeof(seen[n].name), "%s", name);
-		n++;
+static void map_miss(int kind, const char *name, const char *from, const char *what,
+		     const char *label)
+{
+	struct map_miss *m = NULL;
+	size_t ln = strlen(label);
+	char *nv;
+
+	for (size_t i = 0; i < n_misses && !m; i++)
+		if (misses[i].kind == kind && !strncmp(misses[i].name, name, sizeof(m->name) - 1))
+			m = &misses[i];
+	if (!m) {
+		if (n_misses == sizeof(misses) / sizeof(misses[0]))
+			return;	/* the first 64 names are enough to act on */
+		m = &misses[n_misses++];
+		m->kind = kind;
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		snprintf(m->from, sizeof(m->from), "%s", from);
+		snprintf(m->what, sizeof(m->what), "%s", what);
 	}
-	return true;
+	/* each VM once: labels are "VM site/id (name)" */
+	for (const char *p = m->vms; p && (p = strstr(p, label)); p += ln)
+		if (p[ln] == ',' || !p[ln])
+			return;
+	nv = realloc(m->vms, (m->vms ? strlen(m->vms) + 2 : 0) + ln + 1);
+	if (!nv)
+		return;
+	if (m->vms)
+		strcat(strcat(nv, ", "), label);
+	else
+		strcpy(nv, label);
+	m->vms = nv;
 }
 
-/* Map name through kind's map and find it among objs; log what is wrong. */
+int cmd_map_report(const struct onedr_conf *conf)
+{
+	int n = (int)n_misses;
+
+	for (size_t i = 0; i < n_misses; i++) {
+		const struct map_miss *m = &misses[i];
+
+		if (m->kind < MAP_KINDS)
+			log_error(0, "no %s for %s '%s' in %s: %s", conf_map_kind_name(m->kind),
+				  m->what, m->name, conf->path ? conf->path : "onedr.conf",
+				  m->vms ? m->vms : "");
+		else
+			log_error(0, "%s '%s' (mapped from '%s') does not exist on this site: %s",
+				  m->what, m->name, m->from, m->vms ? m->vms : "");
+		free(misses[i].vms);
+		misses[i].vms = NULL;
+	}
+	n_misses = 0;
+	return n;
+}
+
+/* Map name through kind's map and find it among objs; what is wrong is
+ * logged by cmd_map_report(). */
 const struct one_obj *cmd_map_obj(const struct onedr_conf *conf, enum map_kind kind,
 				  const char *name, const struct one_objs *objs,
 				  const char *what, const char *label)
@@ -251,15 +295,12 @@ const struct one_obj *cmd_map_obj(const struct onedr_conf *conf, enum map_kind k
 		return NULL;
 	}
 	if (!conf_map_find(conf, kind, name, &to)) {
-		if (first_report(kind, name))
-			log_error(0, "%s: no %s for %s '%s' in %s", label, conf_map_kind_name(kind),
-				  what, name, conf->path ? conf->path : "onedr.conf");
+		map_miss(kind, name, name, what, label);
 		return NULL;
 	}
 	o = one_objs_by_name(objs, to);
-	if (!o && first_report(kind + MAP_KINDS, to))
-		log_error(0, "%s: %s '%s' (mapped from '%s') does not exist on this site", label,
-			  what, to, name);
+	if (!o)
+		map_miss(kind + MAP_KINDS, to, name, what, label);
 	return o;
 }
 

@@ -12,10 +12,15 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -29,7 +34,110 @@ struct rec_vm {
 	const struct one_vm *existing;	/* recreated before */
 	const struct one_obj *user, *group;
 	struct tmpl *tmpl;		/* what to allocate; NULL when existing */
+	const struct one_obj *sys_ds;	/* --deploy: the system datastore here */
+	char *notes;			/* lines for the report, malloc'd, or NULL */
 };
+
+/* Add a line to the report of a VM. */
+__attribute__((format(printf, 2, 3)))
+static int note(char **notes, const char *fmt, ...)
+{
+	size_t have = *notes ? strlen(*notes) : 0;
+	char line[1024], *nv;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	nv = realloc(*notes, have + strlen(line) + 2);
+	if (!nv)
+		return -ENOMEM;
+	strcpy(nv + have, line);
+	strcat(nv + have, "\n");
+	*notes = nv;
+	return 0;
+}
+
+/* The MAC a network gives the lease of IPv4 ip: its range's first MAC plus
+ * the offset of ip in the range (OpenNebula's AddressRange). -ENOENT when
+ * no range of vn holds ip, -ENODATA when vn's ranges are unknown. */
+static int derived_mac(const struct one_obj *vn, const char *ip, char *buf, size_t len)
+{
+	struct in_addr want, first;
+
+	if (!vn->ars || !vn->ars->head)
+		return -ENODATA;
+	if (inet_pton(AF_INET, ip, &want) != 1)
+		return -ENOENT;
+	for (const struct tmpl_attr *ar = vn->ars->head; ar; ar = ar->next) {
+		const char *aip = tmpl_attr_get(ar, "IP"), *amac = tmpl_attr_get(ar, "MAC");
+		const char *size = tmpl_attr_get(ar, "SIZE");
+		unsigned m[6];
+		uint64_t mac = 0, off;
+
+		if (!aip || !amac || !size || inet_pton(AF_INET, aip, &first) != 1 ||
+		    sscanf(amac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+			continue;
+		off = (uint64_t)ntohl(want.s_addr) - ntohl(first.s_addr);
+		if (ntohl(want.s_addr) < ntohl(first.s_addr) || off >= strtoull(size, NULL, 10))
+			continue;
+		for (int i = 0; i < 6; i++)
+			mac = mac << 8 | (m[i] & 0xff);
+		mac += off;
+		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(mac >> 40) & 0xff,
+			 (unsigned)(mac >> 32) & 0xff, (unsigned)(mac >> 24) & 0xff,
+			 (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * A NIC keeping its address (KEEP_ADDRESSES) asks for one of IP, IP6 and
+ * MAC: oned refuses a NIC that sets more than one ("Cannot get IP/MAC
+ * lease"). The IP wins, and the network derives the MAC from it; the report
+ * says when that MAC is not the one the VM had.
+ */
+static int keep_address(struct tmpl_attr *nic, const struct tmpl_attr *orig, const struct one_obj *vn,
+			int nic_i, const char *label, char **notes)
+{
+	const char *ip = tmpl_attr_get(orig, "IP"), *ip6 = tmpl_attr_get(orig, "IP6");
+	const char *mac = tmpl_attr_get(orig, "MAC");
+	const char *keep = ip && *ip ? "IP" : ip6 && *ip6 ? "IP6" : mac && *mac ? "MAC" : NULL;
+	char derived[32];
+	int r;
+
+	if (!keep)
+		return 0;
+	r = tmpl_attr_set(nic, keep, tmpl_attr_get(orig, keep));
+	if (r < 0 || strcmp(keep, "IP"))
+		return r;
+	r = derived_mac(vn, ip, derived, sizeof(derived));
+	if (r == -ENOENT) {
+		log_error(0, "%s: NIC %d: IP %s is in no address range of network '%s' here", label,
+			  nic_i, ip, vn->name);
+		return -EINVAL;
+	}
+	if (r == 0 && mac && strcasecmp(mac, derived))
+		return note(notes, "NIC %d keeps IP %s; its MAC here is %s (network '%s'), it was %s",
+			    nic_i, ip, derived, vn->name, mac);
+	return 0;
+}
+
+/* SCHED_REQUIREMENTS and SCHED_DS_REQUIREMENTS that name the other site's
+ * hosts, clusters or datastores (by ID or name) would pick other objects
+ * here: they are dropped, with a line in the report. */
+static bool drop_requirement(const char *name, const char *value, const struct manifest *m,
+			     char **notes)
+{
+	char var[64];
+
+	if ((strcmp(name, "SCHED_REQUIREMENTS") && strcmp(name, "SCHED_DS_REQUIREMENTS")) ||
+	    !tmpl_expr_names_object(value, var, sizeof(var)))
+		return false;
+	note(notes, "%s names %s's hosts or datastores (%s), dropped: %s", name, m->site, var, value);
+	return true;
+}
 
 static bool is_nic(const char *name)
 {
@@ -74,15 +182,14 @@ static int copy_vector(struct tmpl *t, const struct tmpl_attr *vec, const char *
 
 /* Build the template to allocate; logs what is missing. */
 static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct site_objs *site,
-		 bool drop_unprotected, const char *label, struct tmpl **ret)
+		 bool drop_unprotected, const char *label, struct tmpl **ret, char **notes)
 {
-	static const char *const nic_skip[] = { "NETWORK", "NETWORK_UNAME", "NETWORK_UID", NULL };
 	static const char *const addr_skip[] = { "NETWORK", "NETWORK_UNAME", "NETWORK_UID", "IP",
 						 "MAC", "IP6", NULL };
 	struct tmpl *t = tmpl_new();
 	size_t disk = 0;
 	char id[32];
-	int r = 0, bad = 0;
+	int r = 0, bad = 0, nic = 0;
 
 	if (!t)
 		return -ENOMEM;
@@ -91,10 +198,12 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 		struct tmpl_attr *nv;
 
 		if (a->value) {
-			r = tmpl_add(t, a->name, a->value);
+			/* oned's record of an allocate on hold, not the VM's */
+			if (strcmp(a->name, "SUBMIT_ON_HOLD") && !drop_requirement(a->name, a->value, m, notes))
+				r = tmpl_add(t, a->name, a->value);
 		} else if (!strcmp(a->name, "DISK")) {
 			const struct manifest_disk *d = disk < m->n_disks ? &m->disks[disk] : NULL;
-			const struct one_obj *img;
+			const struct one_obj *img, *owner;
 
 			disk++;
 			if (!d) {
@@ -117,6 +226,20 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 				bad++;
 				continue;
 			}
+			/* register chowns what it allocates: an image still not the
+			 * mapped owner's is a chown that failed */
+			owner = d->uname ? cmd_map_obj(&ctx->conf, MAP_USER, d->uname, &site->users,
+						       "user", label) : NULL;
+			if (d->uname && !owner) {
+				bad++;
+				continue;
+			}
+			if (owner && img->uid != owner->id) {
+				log_error(0, "%s: registered image %d is owned by %s, expected %s: rerun onedr register",
+					  label, img->id, img->uname ? img->uname : "?", owner->name);
+				bad++;
+				continue;
+			}
 			snprintf(id, sizeof(id), "%d", img->id);
 			r = copy_vector(t, a, NULL, &nv);
 			if (r == 0)
@@ -134,15 +257,22 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 				continue;
 			}
 			snprintf(id, sizeof(id), "%d", vn->id);
-			r = copy_vector(t, a, map && map->keep_addresses ? nic_skip : addr_skip, &nv);
+			r = copy_vector(t, a, addr_skip, &nv);
 			if (r == 0)
 				r = tmpl_attr_set(nv, "NETWORK_ID", id);
+			if (r == 0 && map && map->keep_addresses &&
+			    keep_address(nv, a, vn, nic, label, notes) == -EINVAL)
+				bad++;
+			nic++;
 		} else {
 			r = copy_vector(t, a, NULL, NULL);
 		}
 	}
 	for (const struct tmpl_attr *a = m->user_tmpl->head; r == 0 && a; a = a->next)
-		r = a->value ? tmpl_add(t, a->name, a->value) : copy_vector(t, a, NULL, NULL);
+		if (!a->value)
+			r = copy_vector(t, a, NULL, NULL);
+		else if (strcmp(a->name, "SUBMIT_ON_HOLD") && !drop_requirement(a->name, a->value, m, notes))
+			r = tmpl_add(t, a->name, a->value);
 	snprintf(id, sizeof(id), "%d", m->vm_id);
 	if (r == 0)
 		r = tmpl_add(t, "ONEDR_SOURCE_SITE", m->site);
@@ -154,6 +284,74 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 	}
 	*ret = t;
 	return 0;
+}
+
+/* Whether oned lets a disk of image datastore img run from system datastore
+ * sys (VirtualMachineDisks::check_tm_mad): the same TM_MAD, or the image
+ * datastore defines CLONE_TARGET_<TM>, LN_TARGET_<TM> and DISK_TYPE_<TM>
+ * for the system datastore's TM (a Ceph one does for ssh and shared). */
+static bool tm_compatible(const struct one_obj *img, const struct one_obj *sys)
+{
+	static const char *const keys[] = { "CLONE_TARGET_", "LN_TARGET_", "DISK_TYPE_" };
+	const char *tm = sys->tm_mad;
+	char key[64];
+
+	if (!tm || !*tm || (img->tm_mad && !strcasecmp(img->tm_mad, tm)))
+		return true;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v;
+		size_t k = (size_t)snprintf(key, sizeof(key), "%s%s", keys[i], tm);
+
+		for (size_t j = strlen(keys[i]); j < k && j < sizeof(key); j++)
+			key[j] = (char)toupper((unsigned char)key[j]);
+		v = img->tmpl ? tmpl_get(img->tmpl, key) : NULL;
+		if (!v || !*v)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * --deploy: the system datastore here is the one the VM ran on, through
+ * SYSTEM_DATASTORE_MAP; oned would otherwise take the lowest-ID system
+ * datastore (DS 0, TM local, on a default install). It must be a system
+ * datastore, and every registered image's datastore must support its TM.
+ */
+static const struct one_obj *check_system_ds(struct cmd_ctx *ctx, const struct manifest *m,
+					     const struct site_objs *site, const char *label)
+{
+	const struct one_obj *sys;
+	int bad = 0;
+
+	if (!m->sys_ds) {
+		log_error(0, "%s: its manifest does not name its system datastore (an older onedr exported it): export it again, or deploy it by hand",
+			  label);
+		return NULL;
+	}
+	sys = cmd_map_obj(&ctx->conf, MAP_SYSTEM_DATASTORE, m->sys_ds, &site->ds,
+			  "system datastore", label);
+	if (!sys)
+		return NULL;
+	if (sys->type != 1 /* SYSTEM_DS */) {
+		log_error(0, "%s: datastore '%s' (mapped from '%s') is not a system datastore", label,
+			  sys->name, m->sys_ds);
+		return NULL;
+	}
+	for (size_t i = 0; i < m->n_disks; i++) {
+		const struct manifest_disk *d = &m->disks[i];
+		const struct one_obj *img, *ids;
+
+		if (d->kind == DISK_UNPROTECTED || !(img = cmd_image_by_source(site, d->pool, d->rbd)))
+			continue;	/* dropped, or reported by build() */
+		ids = one_objs_by_id(&site->ds, img->ds_id);
+		if (ids && !tm_compatible(ids, sys)) {
+			log_error(0, "%s: disk %d: image datastore '%s' (TM_MAD %s) does not support system datastore '%s' (TM_MAD %s)",
+				  label, d->disk_id, ids->name, ids->tm_mad ? ids->tm_mad : "none",
+				  sys->name, sys->tm_mad ? sys->tm_mad : "none");
+			bad++;
+		}
+	}
+	return bad ? NULL : sys;
 }
 
 /* Every Ceph disk of m must be primary here before the VM may run. */
@@ -205,18 +403,28 @@ static const char *state_name(const struct one_vm *vm)
 }
 
 static int start(struct one_client *one, int id, int state, enum start_mode mode, int host,
-		 const char **did, struct one_error *err)
+		 const struct one_obj *sys_ds, const char **did, struct one_error *err)
 {
 	*did = NULL;
 	if (mode == START_DEPLOY && (state == VM_HOLD || state == VM_PENDING)) {
 		*did = "deployed";
-		return one_vm_deploy(one, id, host, false, -1, err);
+		return one_vm_deploy(one, id, host, false, sys_ds ? sys_ds->id : -1, err);
 	}
 	if (mode == START_RELEASE && state == VM_HOLD) {
 		*did = "released";
 		return one_vm_action(one, "release", id, err);
 	}
 	return 0;
+}
+
+static void print_notes(const char *vl, const char *notes)
+{
+	for (const char *p = notes; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		printf("%s: %.*s\n", vl, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
 }
 
 static int recreate_one(struct one_client *one, const struct rec_vm *rv, enum start_mode mode,
@@ -236,11 +444,12 @@ static int recreate_one(struct one_client *one, const struct rec_vm *rv, enum st
 			if (r < 0)
 				goto fail;
 		}
-		r = start(one, id, state, mode, host, &did, &err);
+		r = start(one, id, state, mode, host, rv->sys_ds, &did, &err);
 		if (r < 0)
 			goto fail;
 		printf("%s: already recreated as VM %d (%s)%s%s\n", vl, id, state_name(rv->existing),
 		       did ? ", now " : "", did ? did : "");
+		print_notes(vl, rv->notes);
 		return 0;
 	}
 	r = one_tmpl_to_xml(rv->tmpl, &xml);
@@ -257,13 +466,18 @@ static int recreate_one(struct one_client *one, const struct rec_vm *rv, enum st
 	r = caller && caller->id == rv->user->id && caller->gid == rv->group->id ? 0
 		: one_vm_chown(one, id, rv->user->id, rv->group->id, &err);
 	if (r == 0)
-		r = start(one, id, state, mode, host, &did, &err);
+		r = start(one, id, state, mode, host, rv->sys_ds, &did, &err);
 	if (r < 0) {
 		printf("%s: created as VM %d, then failed: %s (a rerun finishes it)\n", vl, id, err.msg);
+		print_notes(vl, rv->notes);
 		return r;
 	}
-	printf("%s: created as VM %d (%s)\n", vl, id,
-	       did ? did : mode == START_RELEASE ? "PENDING" : "HOLD");
+	if (did && rv->sys_ds)
+		printf("%s: created as VM %d (deployed, system datastore '%s')\n", vl, id, rv->sys_ds->name);
+	else
+		printf("%s: created as VM %d (%s)\n", vl, id,
+		       did ? did : mode == START_RELEASE ? "PENDING" : "HOLD");
+	print_notes(vl, rv->notes);
 	return 0;
 fail:
 	printf("%s: failed: %s\n", vl, err.msg);
@@ -297,7 +511,7 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	cmd_catch_signals();
 	code = cmd_takeover_begin(ctx, argc, argv, all, SITE_IMAGES | SITE_VNETS | SITE_USERS |
-				  SITE_GROUPS | (host_arg ? SITE_HOSTS : 0), &t);
+				  SITE_GROUPS | (host_arg ? SITE_HOSTS | SITE_DS : 0), &t);
 	if (code != 0)
 		goto out;
 	code = EXIT_UNAVAILABLE;
@@ -347,11 +561,15 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		rv->group = cmd_map_obj(&ctx->conf, MAP_GROUP, rv->m->gname, &t.site.groups, "group", vl);
 		if (!rv->user || !rv->group)
 			bad++;
-		if (!rv->existing && build(ctx, rv->m, &t.site, drop, vl, &rv->tmpl) < 0)
+		if (!rv->existing && build(ctx, rv->m, &t.site, drop, vl, &rv->tmpl, &rv->notes) < 0)
+			bad++;
+		if (mode == START_DEPLOY && !(rv->sys_ds = check_system_ds(ctx, rv->m, &t.site, vl)))
 			bad++;
 		if (mode != START_HOLD && check_primary(ctx, t.ceph, rv->m, vl) < 0)
 			bad++;
 	}
+	if (cmd_map_report(&ctx->conf) > 0)
+		bad++;
 	if (bad) {
 		code = EXIT_USAGE;
 		goto out;
@@ -374,8 +592,10 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	code = failed || done < t.nvms ? EXIT_PARTIAL : EXIT_OK;
 out:
-	for (size_t i = 0; recs && i < t.nvms; i++)
+	for (size_t i = 0; recs && i < t.nvms; i++) {
 		tmpl_free(recs[i].tmpl);
+		free(recs[i].notes);
+	}
 	free(recs);
 	one_vms_free(&here);
 	cmd_takeover_end(&t);

@@ -30,7 +30,57 @@ struct reg_disk {
 	const struct one_obj *image;	/* already registered, or NULL */
 	const struct one_obj *ds;	/* where to register it */
 	const struct one_obj *user, *group;
+	char name[256];			/* its NAME here: the manifest's, or NAME-SITE on a clash */
 };
+
+/* Whether an image named name belongs to uid here, or is planned for it. */
+static bool name_taken(const struct site_objs *site, const struct reg_disk *planned, size_t n,
+		       const char *name, int uid)
+{
+	for (size_t i = 0; i < site->images.n; i++) {
+		const struct one_obj *o = site->images.v[i];
+
+		if (o->uid == uid && o->state != 7 /* DELETE */ && o->name && !strcmp(o->name, name))
+			return true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!planned[i].image && planned[i].user && planned[i].user->id == uid &&
+		    !strcmp(planned[i].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * oned's image names are unique per owner, and register allocates as the
+ * caller (oneadmin) before it chowns to the mapped user: a name the caller
+ * or that user already has here would fail the allocate or the chown. Such
+ * an image is registered as NAME-SITE (SITE: where the manifest comes
+ * from), said on its line; when that name is taken too, it is an error,
+ * before anything is created.
+ */
+static int settle_name(const struct site_objs *site, const struct reg_disk *planned, size_t n,
+		       struct reg_disk *rd, int caller, const char *label)
+{
+	const char *name = tmpl_get(rd->d->image, "NAME");
+	char alt[sizeof(rd->name)];
+
+	if (!name || !*name) {
+		log_error(0, "%s: the manifest's image template has no NAME", label);
+		return -EINVAL;
+	}
+	snprintf(rd->name, sizeof(rd->name), "%s", name);
+	if (!name_taken(site, planned, n, name, caller) &&
+	    !name_taken(site, planned, n, name, rd->user->id))
+		return 0;
+	snprintf(alt, sizeof(alt), "%s-%s", name, rd->m->site);
+	if (name_taken(site, planned, n, alt, caller) || name_taken(site, planned, n, alt, rd->user->id)) {
+		log_error(0, "%s: an image named '%s' and one named '%s' already belong to '%s' or '%s' here: rename one of them",
+			  label, name, alt, rd->user->name, caller == rd->user->id ? rd->user->name : "the caller");
+		return -EEXIST;
+	}
+	snprintf(rd->name, sizeof(rd->name), "%s", alt);
+	return 0;
+}
 
 static bool check_datastore(const struct one_obj *ds, const struct manifest_disk *d,
 			    const char *label)
@@ -55,7 +105,8 @@ static bool check_datastore(const struct one_obj *ds, const struct manifest_disk
 }
 
 static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
-		size_t nvms, const struct site_objs *site, struct reg_disk **ret, size_t *ret_n)
+		size_t nvms, const struct site_objs *site, int caller, struct reg_disk **ret,
+		size_t *ret_n)
 {
 	struct reg_disk *v = NULL;
 	size_t n = 0;
@@ -90,14 +141,16 @@ static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *cons
 			rd->image = cmd_image_by_source(site, d->pool, d->rbd);
 			if (rd->image && rd->image->state == 7 /* DELETE */)
 				rd->image = NULL;
-			rd->user = cmd_map_obj(&ctx->conf, MAP_USER, d->uname, &site->users, "user", label);
-			rd->group = cmd_map_obj(&ctx->conf, MAP_GROUP, d->gname, &site->groups, "group", label);
+			rd->user = cmd_map_obj(&ctx->conf, MAP_USER, d->uname, &site->users, "user", vl);
+			rd->group = cmd_map_obj(&ctx->conf, MAP_GROUP, d->gname, &site->groups, "group", vl);
 			if (!rd->user || !rd->group)
 				bad++;
 			if (!rd->image) {
 				rd->ds = cmd_map_obj(&ctx->conf, MAP_DATASTORE, d->datastore, &site->ds,
-						     "datastore", label);
+						     "datastore", vl);
 				if (!rd->ds || !check_datastore(rd->ds, d, label))
+					bad++;
+				if (rd->user && settle_name(site, v, n - 1, rd, caller, label) < 0)
 					bad++;
 			}
 			/* the RBD must be here: rbd-mirror made it */
@@ -111,6 +164,8 @@ static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *cons
 			}
 		}
 	}
+	if (cmd_map_report(&ctx->conf) > 0)
+		bad++;
 	if (bad) {
 		free(v);
 		return -EINVAL;
@@ -140,7 +195,16 @@ static int register_disk(struct one_client *one, const struct reg_disk *rd,
 		return ensure_owner(one, rd->image->id, rd->user->id, rd->group->id, rd->image->uid,
 				    rd->image->gid, err);
 	}
-	r = one_tmpl_to_xml(rd->d->image, &xml);
+	if (strcmp(rd->name, tmpl_get(rd->d->image, "NAME"))) {
+		struct tmpl *t = tmpl_dup(rd->d->image);
+
+		r = t ? tmpl_set(t, "NAME", rd->name) : -ENOMEM;
+		if (r == 0)
+			r = one_tmpl_to_xml(t, &xml);
+		tmpl_free(t);
+	} else {
+		r = one_tmpl_to_xml(rd->d->image, &xml);
+	}
 	if (r < 0) {
 		snprintf(err->msg, sizeof(err->msg), "cannot write the image template: %s", strerror(-r));
 		return r;
@@ -161,6 +225,7 @@ static int register_disk(struct one_client *one, const struct reg_disk *rd,
 static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct takeover t;
+	const struct one_obj *caller;
 	struct reg_disk *disks = NULL;
 	size_t ndisks = 0, created = 0, reused = 0, failed = 0, done = 0;
 	bool all;
@@ -176,7 +241,8 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 	code = cmd_takeover_begin(ctx, argc, argv, all, SITE_DS | SITE_IMAGES | SITE_USERS | SITE_GROUPS, &t);
 	if (code != 0)
 		goto out;
-	if (plan(ctx, t.ceph, t.vms, t.nvms, &t.site, &disks, &ndisks) < 0) {
+	caller = cmd_caller(t.one, &t.site);
+	if (plan(ctx, t.ceph, t.vms, t.nvms, &t.site, caller ? caller->id : -1, &disks, &ndisks) < 0) {
 		code = EXIT_USAGE;
 		goto out;
 	}
@@ -187,12 +253,12 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 		bool is_new;
 		int id = -1;
 
-		r = register_disk(t.one, rd, cmd_caller(t.one, &t.site), &id, &is_new, &err);
+		r = register_disk(t.one, rd, caller, &id, &is_new, &err);
 		cmd_vm_label(rd->m, vl, sizeof(vl));
 		if (r < 0) {
 			failed++;
 			if (id >= 0)
-				printf("%s: disk %d %s/%s: image %d registered, but its owner could not be set: %s\n",
+				printf("%s: disk %d %s/%s: image %d registered, but its owner could not be set (recreate refuses it until a rerun of register sets it): %s\n",
 				       vl, rd->d->disk_id, rd->d->pool, rd->d->rbd, id, err.msg);
 			else
 				printf("%s: disk %d %s/%s: failed: %s\n", vl, rd->d->disk_id,
@@ -204,9 +270,13 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 			created++;
 		else
 			reused++;
-		printf("%s: disk %d %s/%s: image %d (%s)\n", vl, rd->d->disk_id, rd->d->pool,
-		       rd->d->rbd, id, is_new ? "registered" : "already registered");
-		fflush(stdout);	/* each line as its step completes, even on a pipe */
+		if (is_new && strcmp(rd->name, tmpl_get(rd->d->image, "NAME")))
+			printf("%s: disk %d %s/%s: image %d (registered as '%s': '%s' is taken here)\n",
+			       vl, rd->d->disk_id, rd->d->pool, rd->d->rbd, id, rd->name,
+			       tmpl_get(rd->d->image, "NAME"));
+		else
+			printf("%s: disk %d %s/%s: image %d (%s)\n", vl, rd->d->disk_id, rd->d->pool,
+			       rd->d->rbd, id, is_new ? "registered" : "already registered");
 	}
 	for (size_t i = 0; i < t.nvms; i++)
 		for (size_t k = 0; k < t.vms[i]->m->n_disks; k++)

@@ -136,11 +136,14 @@ int cmd_site_load(struct one_client *c, unsigned what, struct site_objs *ret);
 void cmd_site_free(struct site_objs *s);
 
 /* Map the other site's name through kind's map and find the result among
- * objs; logs "LABEL: ..." and returns NULL when there is no map or no
- * such object. what: "datastore", "user"... */
+ * objs; NULL when there is no map or no such object. what: "datastore",
+ * "user"...; label: the VM ("VM site-a/1 (x)"). What is missing is kept,
+ * each name with every VM that uses it, until cmd_map_report() logs one
+ * line per name and returns how many (0: nothing was missing). */
 const struct one_obj *cmd_map_obj(const struct onedr_conf *conf, enum map_kind kind,
 				  const char *name, const struct one_objs *objs,
 				  const char *what, const char *label);
+int cmd_map_report(const struct onedr_conf *conf);
 
 /* What register and recreate start from: the configuration, the local
  * cluster, the manifests of the pool, the VMs named (or --all), oned and

@@ -159,7 +159,7 @@ static int load_timeouts(const struct tmpl_attr *vec, const char *path,
 }
 
 static const char *const map_names[MAP_KINDS] = {
-	"DATASTORE_MAP", "NETWORK_MAP", "USER_MAP", "GROUP_MAP"
+	"DATASTORE_MAP", "NETWORK_MAP", "USER_MAP", "GROUP_MAP", "SYSTEM_DATASTORE_MAP"
 };
 
 const char *conf_map_kind_name(enum map_kind kind)
@@ -285,6 +285,8 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 			r = load_map(a, MAP_USER, path, conf, err);
 		else if (!strcmp(a->name, "GROUP_MAP"))
 			r = load_map(a, MAP_GROUP, path, conf, err);
+		else if (!strcmp(a->name, "SYSTEM_DATASTORE_MAP"))
+			r = load_map(a, MAP_SYSTEM_DATASTORE, path, conf, err);
 		else if (a->sub || !a->value)
 			r = conf_fail(err, path, a, -EINVAL, "unknown vector attribute '%s'", a->name);
 		else if (!strcmp(a->name, "SITE"))

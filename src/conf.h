@@ -13,8 +13,12 @@
  *   NETWORK_MAP   = [ FROM = "public", TO = "public-b", KEEP_ADDRESSES = "NO" ]
  *   USER_MAP      = [ FROM = "*", TO = "*" ]
  *   GROUP_MAP     = [ FROM = "users", TO = "users" ]
+ *   SYSTEM_DATASTORE_MAP = [ FROM = "ceph-sys", TO = "ceph-sys-b" ]
  *
  * The maps translate the other site's names (in manifests) to this site's.
+ * SYSTEM_DATASTORE_MAP is for the system datastore a VM ran on (recreate
+ * --deploy), apart from DATASTORE_MAP: on the other site one name may hold
+ * both volatile disks (registered in an image datastore here) and VMs.
  * FROM = "*" with TO = "*" maps every name not listed to the same name; a
  * name no map covers is an error, never a guess.
  *
@@ -35,7 +39,7 @@ struct ceph_opts {
 	unsigned op_timeout;	/* rados_mon_op_timeout and rados_osd_op_timeout */
 };
 
-enum map_kind { MAP_DATASTORE, MAP_NETWORK, MAP_USER, MAP_GROUP, MAP_KINDS };
+enum map_kind { MAP_DATASTORE, MAP_NETWORK, MAP_USER, MAP_GROUP, MAP_SYSTEM_DATASTORE, MAP_KINDS };
 
 struct conf_map {
 	enum map_kind kind;

@@ -77,6 +77,7 @@ void manifest_free(struct manifest *m)
 	free(m->name);
 	free(m->uname);
 	free(m->gname);
+	free(m->sys_ds);
 	tmpl_free(m->tmpl);
 	tmpl_free(m->user_tmpl);
 	for (size_t i = 0; i < m->n_disks; i++)
@@ -543,6 +544,7 @@ static int write_body(xmlTextWriterPtr w, const struct manifest *m, long long ti
 	    (r = w_str(w, "NAME", m->name)) < 0 ||
 	    (r = w_str(w, "UNAME", m->uname)) < 0 ||
 	    (r = w_str(w, "GNAME", m->gname)) < 0 ||
+	    (r = w_str(w, "SYSTEM_DATASTORE", m->sys_ds)) < 0 ||
 	    (r = one_tmpl_write_xml(w, "TEMPLATE", m->tmpl)) < 0 ||
 	    (r = one_tmpl_write_xml(w, "USER_TEMPLATE", m->user_tmpl)) < 0)
 		return r;
@@ -741,7 +743,8 @@ int manifest_decode(const char *text, size_t len, struct manifest **ret,
 	    (r = one_xml_ll(root, "TIME", true, &m->time)) < 0 ||
 	    (r = one_xml_str(root, "NAME", true, &m->name)) < 0 ||
 	    (r = one_xml_str(root, "UNAME", false, &m->uname)) < 0 ||
-	    (r = one_xml_str(root, "GNAME", false, &m->gname)) < 0 || m->vm_id < 0) {
+	    (r = one_xml_str(root, "GNAME", false, &m->gname)) < 0 ||
+	    (r = one_xml_str(root, "SYSTEM_DATASTORE", false, &m->sys_ds)) < 0 || m->vm_id < 0) {
 		r = fail(err, r == -ENOMEM ? r : -EINVAL, "missing or malformed SITE, VM_ID, TIME or NAME");
 		goto out;
 	}
@@ -842,6 +845,8 @@ int manifest_to_text(const struct manifest *m, char **ret_text)
 	r = append(&buf, "# onedr manifest of VM %d \"%s\" (owner %s:%s) on %s, taken %s\n",
 		   m->vm_id, m->name, m->uname ? m->uname : "?", m->gname ? m->gname : "?",
 		   m->site, when);
+	if (r == 0 && m->sys_ds)
+		r = append(&buf, "# system datastore on %s: %s\n", m->site, m->sys_ds);
 	if (r == 0)
 		r = append(&buf, "# VM template (DISKs are rewritten to the registered images on recreate)\n");
 	/* what `onevm create` takes: NAME, TEMPLATE, then USER_TEMPLATE */

@@ -60,6 +60,7 @@ struct manifest {
 	int vm_id;		/* the VM's ID there */
 	long long time;		/* when, seconds since the epoch */
 	char *name, *uname, *gname;	/* the VM's name and owner there */
+	char *sys_ds;		/* its system datastore there (export sets it), or NULL */
 	struct tmpl *tmpl;	/* portable TEMPLATE; DISKs in the order of disks[] */
 	struct tmpl *user_tmpl;	/* portable USER_TEMPLATE */
 	size_t n_disks;

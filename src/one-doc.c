@@ -186,6 +186,7 @@ void one_obj_free(struct one_obj *o)
 	free(o->ds_mad);
 	free(o->tm_mad);
 	tmpl_free(o->tmpl);
+	tmpl_free(o->ars);
 	free(o);
 }
 
@@ -306,6 +307,40 @@ int one_vmpool_parse(const char *xml, size_t len, struct one_vms *ret)
 	return 0;
 }
 
+/* AR_POOL: each AR's plain members (its LEASES, in vn.info, are skipped). */
+static int ars_from_xml(xmlNodePtr pool, struct tmpl **ret)
+{
+	struct tmpl *t;
+	int r = 0;
+
+	if (!pool)
+		return 0;
+	if (!(t = tmpl_new()))
+		return -ENOMEM;
+	for (xmlNodePtr ar = pool->children; ar && r == 0; ar = ar->next) {
+		struct tmpl_attr *vec;
+
+		if (ar->type != XML_ELEMENT_NODE || strcmp((const char *)ar->name, "AR"))
+			continue;
+		r = tmpl_add_vector(t, "AR", &vec);
+		for (xmlNodePtr m = ar->children; m && r == 0; m = m->next) {
+			char *v;
+
+			if (m->type != XML_ELEMENT_NODE || has_element_child(m))
+				continue;
+			v = text_of(m);
+			r = v ? tmpl_attr_add(vec, (const char *)m->name, v) : -ENOMEM;
+			free(v);
+		}
+	}
+	if (r < 0) {
+		tmpl_free(t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
 static int obj_from_node(xmlNodePtr n, struct one_obj **ret)
 {
 	struct one_obj *o = calloc(1, sizeof(*o));
@@ -337,6 +372,8 @@ static int obj_from_node(xmlNodePtr n, struct one_obj **ret)
 		r = one_xml_str(n, "TM_MAD", false, &o->tm_mad);
 	if (r == 0)
 		r = one_tmpl_from_xml(one_xml_child(n, "TEMPLATE"), &o->tmpl);
+	if (r == 0)
+		r = ars_from_xml(one_xml_child(n, "AR_POOL"), &o->ars);
 	if (r < 0) {
 		one_obj_free(o);
 		return r;

@@ -61,6 +61,8 @@ struct one_obj {
 	char *ds_name;			/* image DATASTORE */
 	char *ds_mad, *tm_mad;		/* datastore DS_MAD, TM_MAD */
 	struct tmpl *tmpl;		/* TEMPLATE */
+	struct tmpl *ars;		/* vnet AR_POOL: one vector AR per range, with its
+					 * plain members (AR_ID, IP, MAC, SIZE, TYPE...), or NULL */
 };
 
 struct one_objs {

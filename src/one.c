@@ -421,7 +421,7 @@ static const struct {
 	{ 0x0400, -ENOENT, "no such object" },
 	{ 0x0800, -EBUSY, "action refused" },
 	{ 0x1000, -EINVAL, "bad argument" },
-	{ 0x2000, -EINVAL, "internal error" },
+	{ 0x2000, -EINVAL, NULL },	/* oned's INTERNAL: bad templates too; its words suffice */
 	{ 0x4000, -EINVAL, "cannot allocate" },
 	{ 0x8000, -EBUSY, "locked" },
 };
@@ -443,6 +443,8 @@ static int oned_error(const char *what, int code, const char *msg, struct one_er
 			break;
 	if (k == sizeof(oned_codes) / sizeof(oned_codes[0]))
 		return set_error(err, code, -EPROTO, "%s: error %d: %s", what, code, msg);
+	if (!oned_codes[k].what)
+		return set_error(err, code, oned_codes[k].r, "%s: %s", what, msg);
 	return set_error(err, code,
 			 code == 0x4000 && strstr(msg, "already taken") ? -EEXIST : oned_codes[k].r,
 			 "%s: %s: %s", what, oned_codes[k].what, msg);

@@ -19,7 +19,8 @@
  * OpenNebula's error codes (err->code) map to:
  *   256 authentication  -EACCES       512 authorization   -EPERM
  *   1024 no such object -ENOENT       2048 action/state   -EBUSY
- *   4096 bad argument   -EINVAL       8192 internal       -EINVAL
+ *   4096 bad argument   -EINVAL       8192 internal       -EINVAL (also bad
+ *        templates: the message is oned's alone, without a category)
  *   16384 allocate      -EEXIST when the name is "already taken", else -EINVAL
  *   32768 locked        -EBUSY        any other code      -EPROTO
  * Transport problems (err->code 0): -ECONNREFUSED, -ETIMEDOUT (the per-call

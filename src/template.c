@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SHOWN_NAME_MAX 40
 
@@ -1060,4 +1061,60 @@ bool tmpl_equal(const struct tmpl *a, const struct tmpl *b)
 {
 	assert(a && b);
 	return list_equal(a->head, b->head, false);
+}
+
+/* One token of a requirement expression at *p: a quoted string (its
+ * contents), a word, or an operator (= != > < @> & | ! ( )). */
+static size_t expr_token(const char **p, const char **ret_start, bool *ret_op)
+{
+	const char *s = *p + strspn(*p, " \t\r\n");
+	size_t n;
+
+	*ret_start = s;
+	*ret_op = false;
+	if (*s == '"') {
+		n = strcspn(s + 1, "\"");
+		*ret_start = s + 1;
+		*p = s + 1 + n + (s[1 + n] == '"');
+		return n;
+	}
+	if (!strncmp(s, "!=", 2) || !strncmp(s, "@>", 2))
+		n = 2, *ret_op = true;
+	else if (*s && strchr("=<>", *s))
+		n = 1, *ret_op = true;
+	else if (*s && strchr("&|!()", *s))
+		n = 1;
+	else
+		n = strcspn(s, " \t\r\n\"=!<>@&|()");
+	*p = s + n;
+	return n;
+}
+
+bool tmpl_expr_names_object(const char *expr, char *ret_var, size_t len)
+{
+	static const char *const ids[] = { "ID", "NAME", "HOSTNAME", "HOST_ID", "CLUSTER_ID",
+					   "CLUSTER", "CLUSTERS/ID", NULL };
+	const char *p = expr, *tok, *prev = NULL;
+	size_t n, prev_n = 0;
+	bool op, prev_op = true;
+
+	while (p && *p) {
+		n = expr_token(&p, &tok, &op);
+		if (!n && !*p)
+			break;
+		/* the left side of a comparison: a word right before an operator */
+		if (op && prev && !prev_op)
+			for (const char *const *id = ids; *id; id++)
+				if (strlen(*id) == prev_n && !strncasecmp(prev, *id, prev_n)) {
+					if (ret_var && len)
+						snprintf(ret_var, len, "%s", *id);
+					return true;
+				}
+		prev = tok;
+		prev_n = n;
+		prev_op = op;
+		if (!n)
+			p++;
+	}
+	return false;
 }

@@ -181,4 +181,12 @@ int tmpl_attr_remove(struct tmpl_attr *vec, const char *name);
  * compared; trees holding them are never equal. */
 bool tmpl_equal(const struct tmpl *a, const struct tmpl *b);
 
+/* Whether a scheduler requirement expression (SCHED_REQUIREMENTS,
+ * SCHED_DS_REQUIREMENTS: `VAR OP VALUE` joined by & | ! and parentheses)
+ * compares an attribute that identifies one site's objects: ID, NAME,
+ * HOSTNAME, HOST_ID, CLUSTER_ID, CLUSTER or "CLUSTERS/ID". On the other
+ * site the same IDs and names are other objects. ret_var (may be NULL)
+ * gets the first such attribute. */
+bool tmpl_expr_names_object(const char *expr, char *ret_var, size_t len);
+
 #endif

@@ -68,6 +68,9 @@ test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores, n
 	call b one.datastore.allocate "NAME=ceph-img-b DS_MAD=ceph TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
 	call b one.datastore.allocate "NAME=ceph-sys-b TYPE=SYSTEM_DS TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
 	call b one.datastore.allocate "NAME=other-pool DS_MAD=ceph TM_MAD=ceph POOL_NAME=elsewhere $CEPH_ATTRS" i:-1 &&
+	# the files datastore (the CD-ROM) may be used from a Ceph system datastore,
+	# as oned wants it: the targets for system TM ceph (get_tm_mad_targets)
+	call a one.datastore.update i:2 "CLONE_TARGET_CEPH=SYSTEM LN_TARGET_CEPH=SYSTEM DISK_TYPE_CEPH=FILE" i:1 &&
 	call a one.vn.allocate "NAME=lan BRIDGE=br0 VN_MAD=bridge AR=[TYPE=IP4, IP=10.0.0.10, SIZE=20] DNS=10.0.0.1 GATEWAY=10.0.0.1" i:-1 &&
 	call a one.vn.allocate "NAME=wan BRIDGE=br1 VN_MAD=bridge AR=[TYPE=IP4, IP=172.16.0.10, SIZE=20]" i:-1 &&
 	call b one.vn.allocate "NAME=lan-b BRIDGE=br0 VN_MAD=bridge AR=[TYPE=IP4, IP=10.0.0.10, SIZE=20] DNS=10.0.0.1 GATEWAY=10.0.0.1" i:-1 &&

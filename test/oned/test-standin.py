@@ -317,6 +317,71 @@ def basic_tests(tmp):
         st.stop()
 
 
+def like_oned_tests(tmp):
+    """Behaviours where an earlier stand-in was kinder than oned 7.0.2
+    (issue 8, item 18): each check failed against it."""
+    st = Standin(os.path.join(tmp, "strict"), "--step-delay", "0", "--monitor-interval", "0")
+    ceph = ("DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin BRIDGE_LIST=localhost "
+            "CEPH_SECRET=6c9b5f1a-2d3e-4f50-8a7b-9c0d1e2f3a4b POOL_NAME=one")
+    try:
+        # a failed allocate on an empty image pool uses up ID 0 (PoolSQL::allocate
+        # sets last_oid back to max(-1, 0) when Image::insert fails)
+        img_ds = st.call("one.datastore.allocate", "NAME=ceph-img DS_MAD=ceph TM_MAD=ceph " + ceph, -1)[1]
+        sys_ds = st.call("one.datastore.allocate", "NAME=ceph-sys TYPE=SYSTEM_DS TM_MAD=ceph " + ceph, -1)[1]
+        r1 = st.call("one.image.allocate", "NAME=a SOURCE=one/one-0 SIZE=8", img_ds, True)
+        r2 = st.call("one.image.allocate", "NAME=a SOURCE=one/one-0 SIZE=8 FORMAT=raw", img_ds, True)
+        tap(r1[:3] == [False, "[one.image.allocate] Error allocating a new image. SOURCE needs "
+                       "FORMAT to be set.", 16384] and r2 == [True, 1, 0],
+            "a failed image.allocate on an empty pool uses up image ID 0", diag=[repr(r1), repr(r2)])
+        # a NIC with IP and MAC is refused
+        st.call("one.host.allocate", "h0", "dummy", "dummy", -1)
+        st.call("one.vn.allocate", "NAME=lan BRIDGE=br0 VN_MAD=bridge AR=[TYPE=IP4, IP=10.0.0.10, SIZE=20]", -1)
+        st.call("standin.settle")
+        r = st.call("one.vm.allocate", 'NAME=n MEMORY=64 CPU=1 NIC=[ NETWORK_ID=0, IP="10.0.0.12", '
+                    'MAC="02:00:0a:00:00:0c" ]', True)
+        tap(r[:3] == [False, "[one.vm.allocate] Cannot get IP/MAC lease from virtual network 0.", 8192],
+            "a NIC with both IP and MAC is refused (8192)", diag=[repr(r)])
+        r = st.call("one.vm.allocate", 'NAME=n MEMORY=64 CPU=1 NIC=[ NETWORK_ID=0, IP="10.0.0.13" ]', True)
+        doc = st.call("one.vm.info", r[1])[1] if r[0] else ""
+        tap("<MAC><![CDATA[02:00:0a:00:00:0d]]></MAC>" in doc,
+            "a NIC with only the IP gets the MAC the network derives", diag=[repr(r)])
+        # deploying to a system DS whose TM the image DS does not support
+        iid = st.call("one.image.allocate", "NAME=b SOURCE=one/one-1 SIZE=8 FORMAT=raw PERSISTENT=YES",
+                      img_ds, True)[1]
+        r = st.call("one.vm.allocate", "NAME=d MEMORY=64 CPU=1 DISK=[ IMAGE_ID=%d ]" % iid, True)
+        vid = r[1]
+        r = st.call("one.vm.deploy", vid, 0, False, -1, "")
+        tap(r[:3] == [False, "[one.vm.deploy] Image Datastore does not support transfer mode: "
+                      "local", 2048], "deploy onto the lowest system DS (0, TM local) is refused "
+            "for a Ceph disk", diag=[repr(r)])
+        r = st.call("one.vm.deploy", vid, 0, False, sys_ds, "")
+        doc = st.call("one.vm.info", vid)[1]
+        tap(r[0] and "<DS_ID>%d</DS_ID>" % sys_ds in doc, "deploy onto the Ceph system DS works",
+            diag=[repr(r)])
+        # ]]> in an XML template value
+        r = st.call("one.vm.allocate", "<TEMPLATE><NAME>x</NAME><MEMORY>64</MEMORY><CPU>1</CPU>"
+                    "<NOTE>a ]]&gt; b</NOTE></TEMPLATE>", True)
+        tap(r[:3] == [False, "[one.vm.allocate] Error transforming the VM to XML.", 8192],
+            "]]> in an XML template value is refused (8192), not dropped", diag=[repr(r)])
+        # CONTEXT variables
+        r = st.call("one.vm.allocate", 'NAME=ctx MEMORY=64 CPU=1 CONTEXT=[ A="$NAME-$UNAME", '
+                    'B="x$NOSUCH.y", C="\\$NAME" ]', True)
+        doc = st.call("one.vm.info", r[1])[1] if r[0] else ""
+        tap("<A><![CDATA[ctx-oneadmin]]></A>" in doc and "<B><![CDATA[x.y]]></B>" in doc and
+            "<C><![CDATA[\\$NAME]]></C>" in doc,
+            "CONTEXT $NAME, $UNAME substituted, an unknown variable is empty, \\$ kept",
+            diag=[repr(r), re.sub(r".*(<CONTEXT>.*</CONTEXT>).*", r"\1", doc)])
+        # the trailing backslash of the CONTEXT attribute that sorts last
+        r = st.call("one.vm.allocate", "<TEMPLATE><NAME>bs</NAME><MEMORY>64</MEMORY><CPU>1</CPU>"
+                    "<CONTEXT><A>a\\</A><Z>z\\</Z></CONTEXT></TEMPLATE>", True)
+        doc = st.call("one.vm.info", r[1])[1] if r[0] else ""
+        tap("<A><![CDATA[a\\]]></A>" in doc and "<Z><![CDATA[z]]></Z>" in doc,
+            "oned drops the trailing backslash of the CONTEXT attribute that sorts last",
+            diag=[repr(r), re.sub(r".*(<CONTEXT>.*</CONTEXT>).*", r"\1", doc)])
+    finally:
+        st.stop()
+
+
 def wait_state(st, vid, want, timeout=10):
     end = time.time() + timeout
     doc = ""
@@ -1075,6 +1140,7 @@ def main():
         basic_tests(tmp)
         lifecycle_tests(tmp)
         group_chown_tests(tmp)
+        like_oned_tests(tmp)
         if os.path.isdir(XDIR):
             rp = Replay(tmp)
             try:

@@ -123,6 +123,22 @@ int main(void)
 	ok(load("DATASTORE_MAP = [ FROM = \"a\", TO = \"b\", KEEP_ADDRESSES = \"YES\" ]\n", &conf, &err) == -EINVAL,
 	   "KEEP_ADDRESSES outside NETWORK_MAP is an error");
 	conf_free(&conf);
+	{
+		const char *to = NULL;
+
+		ok(load("DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-img-b\" ]\n"
+			"SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-sys-b\" ]\n", &conf, &err) == 0,
+		   "SYSTEM_DATASTORE_MAP loads next to a DATASTORE_MAP of the same name: %s", err.msg);
+		ok(conf_map_find(&conf, MAP_SYSTEM_DATASTORE, "ceph-sys", &to) && !strcmp(to, "ceph-sys-b"),
+		   "a system datastore is mapped by SYSTEM_DATASTORE_MAP");
+		ok(conf_map_find(&conf, MAP_DATASTORE, "ceph-sys", &to) && !strcmp(to, "ceph-img-b"),
+		   "the DATASTORE_MAP of the same name is a separate map");
+		is_str(conf_map_kind_name(MAP_SYSTEM_DATASTORE), "SYSTEM_DATASTORE_MAP", "its name in messages");
+		conf_free(&conf);
+	}
+	ok(load("SYSTEM_DATASTORE_MAP = [ FROM = \"a\", TO = \"b\", KEEP_ADDRESSES = \"NO\" ]\n", &conf, &err) == -EINVAL,
+	   "KEEP_ADDRESSES in SYSTEM_DATASTORE_MAP is an error");
+	conf_free(&conf);
 	ok(load("NETWORK_MAP = [ FROM = \"a\", TO = \"b\", KEEP_ADDRESSES = \"maybe\" ]\n", &conf, &err) == -EINVAL,
 	   "KEEP_ADDRESSES other than YES/NO is an error");
 	conf_free(&conf);

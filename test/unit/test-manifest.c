@@ -211,6 +211,16 @@ static void test_build(void)
 		ok(back && manifest_same(m, back) && back->time == m->time && back->vm_id == 0,
 		   "decoded manifest equals the original");
 		manifest_free(back);
+		/* the system datastore the VM ran on (export sets it) travels too */
+		free(text);
+		text = NULL;
+		m->sys_ds = strdup("ceph-sys");
+		ok(manifest_encode(m, &text, &tlen) == 0 &&
+		   manifest_decode(text, tlen, &back, &err) == 0 && back->sys_ds &&
+		   !strcmp(back->sys_ds, "ceph-sys"), "the system datastore's name travels: %s", err.msg);
+		manifest_free(back);
+		free(m->sys_ds);
+		m->sys_ds = NULL;
 		if (text) {
 			char *body = strchr(text, '<');
 			*strstr(body, "alpine-data-1") = 'A';

@@ -241,6 +241,11 @@ static void test_vms(struct one_client *c)
 	ok(r == -EINVAL && err.code == 8192 && strstr(err.msg, "Parse error"),
 	   "a template that does not parse is -EINVAL, code 8192: %s", err.msg);
 	ok(!strchr(err.msg, '\n'), "every message is one line");
+	/* oned answers 8192 for bad input too: its own words, no "internal error" */
+	r = one_vm_allocate(c, "NAME = y\nCPU = 1\n", false, &vm, &err);
+	ok(r == -EINVAL && err.code == 8192, "a template without MEMORY is -EINVAL, code 8192 (%d)", r);
+	is_str(err.msg, "one.vm.allocate: MEMORY attribute must be a positive integer value.",
+	       "an 8192 error shows oned's message alone");
 }
 
 static void test_auth(const char *ep, const char *auth)

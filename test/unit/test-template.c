@@ -904,6 +904,38 @@ static void test_edit(void)
 	   "tmpl_free, tmpl_find_next and tmpl_attr_get accept NULL");
 }
 
+/* Scheduler requirements that name one site's hosts, clusters or
+ * datastores by ID or name (they mean other objects on the other site). */
+static void test_requirements(void)
+{
+	static const struct {
+		const char *expr, *var;
+	} cases[] = {
+		{ "ID=\"3\"", "ID" },
+		{ "ID = 3 | ID = 4", "ID" },
+		{ "HOSTNAME = \"host-a1\"", "HOSTNAME" },
+		{ "(HYPERVISOR = kvm) & (CLUSTER_ID != 100)", "CLUSTER_ID" },
+		{ "\"CLUSTERS/ID\" @> 0", "CLUSTERS/ID" },
+		{ "NAME=\"host-*\"", "NAME" },
+		{ "!(HOST_ID = 2)", "HOST_ID" },
+		{ "HYPERVISOR = kvm", NULL },
+		{ "FREE_CPU > 50 & PIN_POLICY != PINNED", NULL },
+		{ "RACK_ID = 3", NULL },
+		{ "TOTAL_MB > 1000", NULL },
+	};
+	char var[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool named = tmpl_expr_names_object(cases[i].expr, var, sizeof(var));
+
+		if (cases[i].var)
+			ok(named && !strcmp(var, cases[i].var), "requirement '%s' names an object by %s",
+			   cases[i].expr, cases[i].var);
+		else
+			ok(!named, "requirement '%s' names no object", cases[i].expr);
+	}
+}
+
 int main(void)
 {
 	test_real_texts();
@@ -915,6 +947,7 @@ int main(void)
 	test_errors();
 	test_serializer();
 	test_edit();
+	test_requirements();
 
 	printf("1..%d\n", n_tests);
 	if (n_failed)

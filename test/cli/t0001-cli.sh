@@ -111,10 +111,12 @@ import sys, time
 from xmlrpc.server import SimpleXMLRPCServer
 s = SimpleXMLRPCServer(("127.0.0.1", 0), logRequests=False)
 def imagepool(*a): return [True, "<IMAGE_POOL></IMAGE_POOL>", 0]
+def dspool(*a): return [True, "<DATASTORE_POOL></DATASTORE_POOL>", 0]
 def vminfo(auth, vid, *a):
     if vid == 2: time.sleep(300)
     return [False, "[one.vm.info] Error getting virtual machine [%d]." % vid, 1024, vid, -1]
 s.register_function(imagepool, "one.imagepool.info")
+s.register_function(dspool, "one.datastorepool.info")
 s.register_function(vminfo, "one.vm.info")
 print(s.server_address[1], flush=True)
 s.serve_forever()

@@ -110,7 +110,7 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 				}
 				continue;
 			}
-			img = cmd_image_by_source(site, d->pool, d->rbd);
+			img = cmd_image_by_source(site, ctx->conf.pool, d->pool, d->rbd, NULL);
 			if (!img || img->state == 7) {
 				log_error(0, "%s: disk %d (%s/%s) is not registered here: run onedr register first",
 					  label, d->disk_id, d->pool, d->rbd);
@@ -383,7 +383,7 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	printf("recreate: %zu VMs: %zu created, %zu already there, %zu failed\n", t.nvms, created,
 	       t.nvms - created - failed, failed);
-	code = failed ? EXIT_PARTIAL : EXIT_OK;
+	code = failed || t.refused ? EXIT_PARTIAL : EXIT_OK;
 out:
 	for (size_t i = 0; recs && i < t.nvms; i++)
 		tmpl_free(recs[i].tmpl);
@@ -405,6 +405,8 @@ const struct cmd_entry cmd_recreate_entry = {
 	"with KEEP_ADDRESSES = \"YES\"), owner and group through USER_MAP and\n"
 	"GROUP_MAP. The VM records its origin in USER_TEMPLATE (ONEDR_SOURCE_SITE,\n"
 	"ONEDR_SOURCE_VM): a rerun finds it and creates nothing twice.\n"
+	"Only manifests signed with SIGNING_KEY are used; --all skips the VMs\n"
+	"whose manifest is retired (they no longer exist on their site).\n"
 	"Every check runs before anything is created.\n"
 	"\n"
 	"  -p, --pool P          the pool holding the manifests\n"

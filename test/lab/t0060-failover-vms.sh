@@ -436,7 +436,7 @@ test_expect_success 'a corrupted manifest (bad signature): one clear error, noth
 test_expect_success 'register --all registers every Ceph disk once, as persistent images by SOURCE' '
 	# one-5 already registered here by hand, its SOURCE written with a blank:
 	# the same RBD, which must not get a second image
-	call b one.image.allocate "NAME=snap-data TYPE=DATABLOCK PERSISTENT=YES SOURCE=\" $P/one-5\" FORMAT=raw SIZE=16" i:100 b:1 >id &&
+	call b one.image.allocate "NAME=snap-data-by-hand TYPE=DATABLOCK PERSISTENT=YES SOURCE=\" $P/one-5\" FORMAT=raw SIZE=16" i:100 b:1 >id &&
 	onedr_sb register --all >out 2>err &&
 	grep -q "register: 4 VMs, 9 disks: 8 registered, 1 already registered, 0 failed" out &&
 	grep -q "^VM site-a/3 (snapvm): disk 0 $P/one-5: image $(cat id) (already registered)" out &&

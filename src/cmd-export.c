@@ -24,7 +24,7 @@
 #include "one.h"
 
 struct export_stats {
-	size_t vms, failed, skipped, unprotected_vms, written, unchanged;
+	size_t vms, failed, skipped, unprotected_vms, written, unchanged, retired;
 };
 
 static int parse_id(const char *s, int *ret)
@@ -47,6 +47,7 @@ static const char *result_name(enum store_result r)
 	case STORE_WRITTEN: return "written";
 	case STORE_WRITTEN_SNAPSHOT: return "written, mirror snapshot taken";
 	case STORE_WRITTEN_UNMIRRORED: return "written, but NOT MIRRORED: it will not reach the other site";
+	case STORE_SNAPSHOT_RETAKEN: return "unchanged, mirror snapshot taken (the last write stopped before it)";
 	}
 	return "?";
 }
@@ -58,13 +59,15 @@ static const char *store_hint(int r)
 	case -ENOENT: return "no such RBD image";
 	case -E2BIG: return "the manifest is larger than onedr stores";
 	case -ETIMEDOUT: return "timed out";
+	case -EBADMSG: return "its manifest is damaged or signed with another key";
+	case -EKEYREJECTED: return "its manifest is unsigned (an older onedr): not signed now";
 	default: return strerror(-r);
 	}
 }
 
 /* Write m to its disks; one line per disk. */
-static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct manifest *m,
-			  struct export_stats *st)
+static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct manifest_key *key,
+			  const struct manifest *m, struct export_stats *st)
 {
 	size_t ok = 0, protected = 0;
 	int r;
@@ -80,14 +83,14 @@ static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct mani
 		protected++;
 		r = ceph_pool(c, d->pool, &io);
 		if (r == 0)
-			r = store_write(io, d->rbd, m, &dl, &res);
+			r = store_write(io, d->rbd, m, key, &dl, &res);
 		if (r < 0) {
 			printf("VM %d: disk %d %s/%s: failed: %s\n", m->vm_id, d->disk_id, d->pool,
 			       d->rbd, store_hint(r));
 			continue;
 		}
 		ok++;
-		if (res == STORE_UNCHANGED)
+		if (res == STORE_UNCHANGED || res == STORE_SNAPSHOT_RETAKEN)
 			st->unchanged++;
 		else
 			st->written++;
@@ -102,7 +105,7 @@ static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct mani
 	return ok == protected ? 0 : -EIO;
 }
 
-static int export_vm(struct cmd_ctx *ctx, struct ceph *c,
+static int export_vm(struct cmd_ctx *ctx, struct ceph *c, const struct manifest_key *key,
 		     const struct one_objs *images, const struct one_objs *dss, struct one_vm *vm,
 		     bool print, struct export_stats *st)
 {
@@ -153,10 +156,90 @@ static int export_vm(struct cmd_ctx *ctx, struct ceph *c,
 			log_error(r, "VM %d", vm->id);
 		free(text);
 	} else {
-		r = write_manifest(ctx, c, m, st);
+		r = write_manifest(ctx, c, key, m, st);
 	}
 	manifest_free(m);
 	return r;
+}
+
+/* Whether oned says VM id is gone: no such VM, or DONE. Anything else
+ * (a VM the session may not see, oned unreachable) keeps it. */
+static bool vm_gone(struct one_client *one, int id)
+{
+	struct one_error err = { 0, "" };
+	struct one_vm *vm = NULL;
+	char *xml = NULL;
+	bool gone;
+	int r = one_vm_info(one, id, &xml, &err);
+
+	if (r == -ENOENT)
+		return true;
+	gone = r == 0 && one_vm_parse(xml, strlen(xml), &vm) == 0 && vm->state == VM_DONE;
+	one_vm_free(vm);
+	free(xml);
+	return gone;
+}
+
+static bool in_vms(const struct one_vms *vms, int id)
+{
+	for (size_t i = 0; i < vms->n; i++)
+		if (vms->v[i]->id == id)
+			return true;
+	return false;
+}
+
+/*
+ * --all: the manifests in the pool of VMs of this site that no longer exist
+ * in oned are marked retired on every image of the pool that carries them,
+ * so that the other site's register and recreate --all leave them alone.
+ */
+static int retire_gone(struct cmd_ctx *ctx, struct ceph *c, const struct manifest_key *key,
+		       struct one_client *one, const struct one_vms *vms, const char *site,
+		       struct export_stats *st)
+{
+	struct store_scan s = { 0 };
+	rados_ioctx_t io;
+	long long now = (long long)time(NULL);
+	int r, bad = 0;
+
+	r = cmd_scan_manifests(ctx, c, ctx->conf.pool, key, &s);
+	if (r < 0)
+		return r;
+	r = ceph_pool(c, ctx->conf.pool, &io);
+	for (size_t i = 0; r == 0 && i < s.nvms; i++) {
+		const struct manifest *m = s.vms[i].m;
+		size_t done = 0;
+
+		if (strcmp(m->site, site) || m->auth != MANIFEST_VERIFIED || m->retired ||
+		    in_vms(vms, m->vm_id) || !vm_gone(one, m->vm_id))
+			continue;
+		for (size_t k = 0; k < s.ncopies; k++) {
+			const struct store_copy *cp = &s.copies[k];
+			struct timespec dl = deadline_after(ctx->conf.image_timeout);
+			enum store_result res;
+			int q;
+
+			if (cp->r < 0 || cp->m->vm_id != m->vm_id || strcmp(cp->m->site, site))
+				continue;
+			q = store_retire(io, cp->image, site, m->vm_id, key, now, &dl, &res);
+			if (q < 0) {
+				printf("VM %d (%s): %s/%s: failed to retire its manifest: %s\n", m->vm_id,
+				       m->name, ctx->conf.pool, cp->image, store_hint(q));
+				bad++;
+				continue;
+			}
+			done++;
+			printf("VM %d (%s): %s/%s: manifest retired%s\n", m->vm_id, m->name,
+			       ctx->conf.pool, cp->image,
+			       res == STORE_WRITTEN_SNAPSHOT ? ", mirror snapshot taken" : "");
+		}
+		if (done) {
+			printf("VM %d (%s): retired: it no longer exists in oned\n", m->vm_id, m->name);
+			st->retired++;
+		}
+	}
+	store_scan_free(&s);
+	return r < 0 ? log_error(r, "pool '%s'", ctx->conf.pool) : bad ? -EIO : 0;
 }
 
 static int load_vm(struct one_client *one, int id, struct one_vm **ret)
@@ -184,6 +267,7 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 	struct one_vms all_vms = { 0, NULL };
 	struct export_stats st = { 0 };
 	struct one_error err = { 0, "" };
+	struct manifest_key *key = NULL;
 	bool all = false, print = false;
 	int r, *ids = NULL;
 	char *xml = NULL;
@@ -205,9 +289,14 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 			free(ids);
 			return EXIT_USAGE;
 		}
-	if (cmd_load_site_conf(ctx) < 0 || cmd_one_connect(ctx, &one) < 0) {
+	if (cmd_load_site_conf(ctx) < 0 || (!print && cmd_signing_key(ctx, true, &key) < 0)) {
 		free(ids);
-		return one ? EXIT_UNAVAILABLE : EXIT_USAGE;
+		return EXIT_USAGE;
+	}
+	if (cmd_one_connect(ctx, &one) < 0) {
+		free(ids);
+		manifest_key_free(key);
+		return EXIT_UNAVAILABLE;
 	}
 	/* the VMs' images, for their names, types and owners */
 	r = one_imagepool_info(one, -2, &xml, &err);
@@ -254,15 +343,21 @@ static int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 			continue;
 		}
 		st.vms++;
-		r = export_vm(ctx, c, &images, &dss, vm, print, &st);
+		r = export_vm(ctx, c, key, &images, &dss, vm, print, &st);
 		if (r < 0)
 			st.failed++;
 		if (!all)
 			one_vm_free(vm);
 	}
+	if (all && !print && retire_gone(ctx, c, key, one, &all_vms,
+					 ctx->conf.site ? ctx->conf.site : "unnamed-site", &st) < 0)
+		st.failed++;
 	if (!print)
-		printf("export: %zu VMs: %zu failed, %zu skipped, %zu with unprotected disks; manifests %zu written, %zu unchanged\n",
-		       st.vms, st.failed, st.skipped, st.unprotected_vms, st.written, st.unchanged);
+		printf("export: %zu VMs: %zu failed, %zu skipped, %zu with unprotected disks; manifests %zu written, %zu unchanged%s",
+		       st.vms, st.failed, st.skipped, st.unprotected_vms, st.written, st.unchanged,
+		       all ? "" : "\n");
+	if (all && !print)
+		printf("; %zu gone VMs retired\n", st.retired);
 	r = st.failed ? EXIT_PARTIAL : EXIT_OK;
 out:
 	one_vms_free(&all_vms);
@@ -270,6 +365,7 @@ out:
 	one_objs_free(&dss);
 	one_client_free(one);
 	ceph_close(c);
+	manifest_key_free(key);
 	free(ids);
 	return r;
 }
@@ -284,13 +380,19 @@ const struct cmd_entry cmd_export_entry = {
 	"and one image template per Ceph disk) and writes it under the image-meta\n"
 	"key " MANIFEST_META_KEY " of every Ceph disk of the VM. rbd-mirror carries it\n"
 	"to the other site, where 'onedr register' and 'onedr recreate' use it.\n"
+	"Manifests are signed with SIGNING_KEY (onedr.conf), which export needs.\n"
 	"A manifest is rewritten only when it changed. After writing to a disk\n"
 	"mirrored in snapshot mode, onedr takes a mirror snapshot of it: its\n"
-	"metadata would not travel before the next one.\n"
+	"metadata would not travel before the next one (a rerun takes it when\n"
+	"the last write stopped before it).\n"
+	"--all also retires the manifests in the pool of this site's VMs that\n"
+	"no longer exist in oned: the other site's register and recreate --all\n"
+	"skip them.\n"
 	"Disks that are not on Ceph cannot carry the manifest and are reported as\n"
 	"UNPROTECTED.\n",
 	.options = (const struct arg_spec[]) {
-		{ "all", 0, ARG_FLAG, NULL, 0, "every VM of this site that is not DONE" },
+		{ "all", 0, ARG_FLAG, NULL, 0,
+		  "every VM of this site that is not DONE; retire the gone ones" },
 		{ "print", 0, ARG_FLAG, NULL, 0, "show the manifests as template text; write nothing" },
 		CMD_OPT_END
 	},

@@ -45,20 +45,41 @@ static size_t unprotected(const struct manifest *m)
 	return n;
 }
 
+static const char *auth_name(enum manifest_auth a)
+{
+	switch (a) {
+	case MANIFEST_VERIFIED: return "verified";
+	case MANIFEST_UNVERIFIED: return "unverified";
+	case MANIFEST_UNSIGNED: return "unsigned";
+	}
+	return "?";
+}
+
+/* The STATE column: the signature, and whether the VM is retired. */
+static const char *state_str(const struct manifest *m, char *buf, size_t len)
+{
+	const char *a = m->auth == MANIFEST_VERIFIED ? "signed"
+		: m->auth == MANIFEST_UNVERIFIED ? "signed,not-verified(no-SIGNING_KEY)"
+		: "UNSIGNED:re-export";
+
+	snprintf(buf, len, "%s%s", m->retired ? "RETIRED," : "", a);
+	return buf;
+}
+
 static void print_table(const struct store_scan *s, const char *pool)
 {
-	printf("%-12s %5s %-24s %-20s %5s %6s %6s %6s\n", "SITE", "VM", "NAME", "OWNER",
-	       "DISKS", "COPIES", "UNPROT", "AGE");
+	printf("%-12s %5s %-24s %-20s %5s %6s %6s %6s %s\n", "SITE", "VM", "NAME", "OWNER",
+	       "DISKS", "COPIES", "UNPROT", "AGE", "STATE");
 	for (size_t i = 0; i < s->nvms; i++) {
 		const struct manifest *m = s->vms[i].m;
-		char owner[128], age[32];
+		char owner[128], age[32], st[64];
 
 		snprintf(owner, sizeof(owner), "%s:%s", m->uname ? m->uname : "?",
 			 m->gname ? m->gname : "?");
 		age_str(m->time, age, sizeof(age));
-		printf("%-12s %5d %-24s %-20s %5zu %6zu %6zu %6s%s\n", m->site, m->vm_id, m->name,
+		printf("%-12s %5d %-24s %-20s %5zu %6zu %6zu %6s %s%s\n", m->site, m->vm_id, m->name,
 		       owner, m->n_disks, s->vms[i].copies, unprotected(m), age,
-		       s->vms[i].differ ? "  (older copies differ)" : "");
+		       state_str(m, st, sizeof(st)), s->vms[i].differ ? "  (older copies differ)" : "");
 	}
 	for (size_t i = 0; i < s->ncopies; i++) {
 		const struct store_copy *c = &s->copies[i];
@@ -88,8 +109,9 @@ static void print_json(const struct store_scan *s, const char *pool)
 		json_string(stdout, m->uname ? m->uname : "");
 		printf(",\"gname\":");
 		json_string(stdout, m->gname ? m->gname : "");
-		printf(",\"time\":%lld,\"copies\":%zu,\"copies_differ\":%s,\"disks\":[", m->time,
-		       s->vms[i].copies, s->vms[i].differ ? "true" : "false");
+		printf(",\"time\":%lld,\"auth\":\"%s\",\"retired\":%lld,\"copies\":%zu,\"copies_differ\":%s,\"disks\":[",
+		       m->time, auth_name(m->auth), m->retired, s->vms[i].copies,
+		       s->vms[i].differ ? "true" : "false");
 		for (size_t k = 0; k < m->n_disks; k++) {
 			const struct manifest_disk *d = &m->disks[k];
 
@@ -138,6 +160,8 @@ static int print_xml(const struct store_scan *s, const char *pool)
 		xml_element(w, "UNAME", m->uname ? m->uname : "");
 		xml_element(w, "GNAME", m->gname ? m->gname : "");
 		xml_element_ll(w, "TIME", m->time);
+		xml_element(w, "AUTH", auth_name(m->auth));
+		xml_element_ll(w, "RETIRED", m->retired);
 		xml_element_ll(w, "COPIES", (long long)s->vms[i].copies);
 		xml_element(w, "COPIES_DIFFER", s->vms[i].differ ? "YES" : "NO");
 		for (size_t k = 0; k < m->n_disks; k++) {
@@ -198,6 +222,7 @@ static int cmd_manifest(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	enum output_format fmt = OUTPUT_TABLE;
 	struct store_scan s = { 0 };
+	struct manifest_key *key = NULL;
 	const char *show_vm = NULL;
 	struct ceph *c = NULL;
 	rados_ioctx_t io;
@@ -214,18 +239,23 @@ static int cmd_manifest(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error(0, "--show reads the whole pool: name no images with it");
 		return EXIT_USAGE;
 	}
-	if (cmd_load_site_conf(ctx) < 0)
+	/* without SIGNING_KEY the manifests are listed, their signatures unchecked */
+	if (cmd_load_site_conf(ctx) < 0 || cmd_signing_key(ctx, false, &key) < 0)
 		return EXIT_USAGE;
-	if (cmd_connect(ctx, false, &c, NULL, NULL) < 0)
+	if (cmd_connect(ctx, false, &c, NULL, NULL) < 0) {
+		manifest_key_free(key);
 		return EXIT_UNAVAILABLE;
+	}
 	r = ceph_pool(c, ctx->conf.pool, &io);
 	if (r < 0) {
 		log_error(0, "pool '%s': %s", ctx->conf.pool, r == -ENOENT ? "no such pool" : strerror(-r));
 		ceph_close(c);
+		manifest_key_free(key);
 		return EXIT_UNAVAILABLE;
 	}
-	r = store_scan(io, argc ? (const char *const *)argv : NULL, (size_t)argc,
+	r = store_scan(io, argc ? (const char *const *)argv : NULL, (size_t)argc, key,
 		       ctx->conf.concurrency, ctx->conf.image_timeout, &s);
+	manifest_key_free(key);
 	if (r < 0) {
 		log_error(r, "cannot read the manifests of pool '%s'", ctx->conf.pool);
 		ceph_close(c);
@@ -242,7 +272,7 @@ static int cmd_manifest(struct cmd_ctx *ctx, int argc, char **argv)
 			print_table(&s, ctx->conf.pool);
 		r = EXIT_OK;
 		for (size_t i = 0; i < s.nvms; i++)
-			if (s.vms[i].differ)
+			if (s.vms[i].differ || s.vms[i].m->auth == MANIFEST_UNSIGNED)
 				r = EXIT_DEGRADED;
 		if (s.nbad)
 			r = EXIT_DEGRADED;
@@ -262,9 +292,14 @@ const struct cmd_entry cmd_manifest_entry = {
 	.help =
 	"Reads only the local Ceph cluster, so it works on Site B with Site A gone.\n"
 	"One row per VM: the site and VM ID the manifest came from, name, owner,\n"
-	"disks, how many images carry a copy, unprotected disks, and age. Damaged\n"
-	"copies (checksum mismatch, unreadable) are listed; they, and copies that\n"
-	"disagree, make the exit code 4. A named IMAGE that does not exist makes it 1.\n",
+	"disks, how many images carry a copy, unprotected disks, age and STATE:\n"
+	"signed (checked with SIGNING_KEY), signed,not-verified (no SIGNING_KEY\n"
+	"configured here), UNSIGNED:re-export (written by an older onedr: register\n"
+	"and recreate refuse it until it is exported again), and RETIRED (the VM no\n"
+	"longer exists on its site). Damaged copies (signature or checksum mismatch,\n"
+	"unreadable, copied from another image) are listed; they, unsigned\n"
+	"manifests and copies that disagree make the exit code 4. A named IMAGE\n"
+	"that does not exist makes it 1.\n",
 	.options = (const struct arg_spec[]) {
 		CMD_OPT_POOL("the pool (default: CEPH/POOL of onedr.conf, else 'one')"),
 		CMD_OPT_JSON,

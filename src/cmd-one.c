@@ -27,15 +27,33 @@ int cmd_one_connect(struct cmd_ctx *ctx, struct one_client **ret)
 	return r;
 }
 
+int cmd_signing_key(struct cmd_ctx *ctx, bool required, struct manifest_key **ret)
+{
+	struct manifest_error err = { "" };
+	int r;
+
+	*ret = NULL;
+	if (!ctx->conf.signing_key) {
+		if (!required)
+			return 0;
+		return log_error(-ENOKEY, "SIGNING_KEY is not set in %s: %s needs the key that signs the manifests",
+				 ctx->conf.path ? ctx->conf.path : "onedr.conf", ctx->name);
+	}
+	r = manifest_key_load(ctx->conf.signing_key, ret, &err);
+	if (r < 0)
+		return log_error(0, "%s", err.msg[0] ? err.msg : strerror(-r)), r;
+	return 0;
+}
+
 int cmd_scan_manifests(struct cmd_ctx *ctx, struct ceph *c, const char *pool,
-		       struct store_scan *ret)
+		       const struct manifest_key *key, struct store_scan *ret)
 {
 	rados_ioctx_t io;
 	int r = ceph_pool(c, pool, &io);
 
 	if (r < 0)
 		return log_error(r, "pool '%s'", pool);
-	r = store_scan(io, NULL, 0, ctx->conf.concurrency, ctx->conf.image_timeout, ret);
+	r = store_scan(io, NULL, 0, key, ctx->conf.concurrency, ctx->conf.image_timeout, ret);
 	if (r < 0)
 		return log_error(r, "cannot read the manifests of pool '%s'", pool);
 	return 0;
@@ -76,18 +94,49 @@ static const struct store_copy *damaged_copy_of(const struct store_scan *s, int 
 	return NULL;
 }
 
+/* Whether a manifest may be acted on: signed with our key and not retired.
+ * Logs why not; a retired one skipped by --all is a line on stdout. */
+static bool usable(const struct store_vm *vm, bool named, size_t *refused)
+{
+	const struct manifest *m = vm->m;
+	char vl[256];
+
+	if (m->auth != MANIFEST_VERIFIED) {
+		/* a copy whose signature does not match is never chosen: the
+		 * scan counts it as damaged */
+		log_error(0, "manifest of VM %s/%d is unsigned (written by an older onedr): re-export it on %s with SIGNING_KEY set",
+			  m->site, m->vm_id, m->site);
+		(*refused)++;
+		return false;
+	}
+	if (!m->retired)
+		return true;
+	cmd_vm_label(m, vl, sizeof(vl));
+	if (named) {
+		log_error(0, "%s is retired: it no longer exists on %s (onedr manifest --show prints it)",
+			  vl, m->site);
+		(*refused)++;
+	} else {
+		printf("%s: retired (it no longer exists on %s), skipped\n", vl, m->site);
+	}
+	return false;
+}
+
 int cmd_select_vms(struct cmd_ctx *ctx, const struct store_scan *s, const char *pool,
-		   int argc, char **argv, bool all, const struct store_vm ***ret, size_t *ret_n)
+		   int argc, char **argv, bool all, const struct store_vm ***ret, size_t *ret_n,
+		   size_t *ret_refused)
 {
 	const struct store_vm **v = calloc((size_t)argc + s->nvms + 1, sizeof(*v));
 	size_t n = 0;
 	int r = 0;
 
+	*ret_refused = 0;
 	if (!v)
 		return log_error(-ENOMEM, "selecting VMs");
 	if (all) {
 		for (size_t i = 0; i < s->nvms; i++)
-			if (strcmp(s->vms[i].m->site, ctx->conf.site))
+			if (strcmp(s->vms[i].m->site, ctx->conf.site) &&
+			    usable(&s->vms[i], false, ret_refused))
 				v[n++] = &s->vms[i];
 		if (s->nbad)
 			log_warn(0, "%zu damaged manifests in pool '%s' were skipped: see onedr manifest",
@@ -125,8 +174,10 @@ int cmd_select_vms(struct cmd_ctx *ctx, const struct store_scan *s, const char *
 		else if (q == -EEXIST)
 			log_error(0, "VM %s: manifests from several sites have this ID: write SITE:%d",
 				  argv[i], id);
-		else
+		else if (usable(vm, true, ret_refused))
 			v[n++] = vm;
+		else
+			q = -EPERM;
 		if (q < 0)
 			r = -ENOENT;
 		free(site);
@@ -203,16 +254,21 @@ const char *cmd_vm_label(const struct manifest *m, char *buf, size_t len)
 	return buf;
 }
 
-const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *pool,
-					  const char *rbd)
+const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *default_pool,
+					  const char *pool, const char *rbd, bool *ret_snap)
 {
-	size_t pl = strlen(pool);
-
+	/* by pool and RBD name, however the SOURCE is written: one RBD must
+	 * never get two images (deleting the "duplicate" deletes the RBD) */
 	for (size_t i = 0; i < s->images.n; i++) {
-		const char *src = s->images.v[i]->source;
+		char ip[256], ir[256];
+		bool snap;
 
-		if (src && !strncmp(src, pool, pl) && src[pl] == '/' && !strcmp(src + pl + 1, rbd))
+		if (manifest_source_split(s->images.v[i]->source, default_pool, ip, ir, sizeof(ip),
+					  &snap) == 0 && !strcmp(ip, pool) && !strcmp(ir, rbd)) {
+			if (ret_snap)
+				*ret_snap = snap;
 			return s->images.v[i];
+		}
 	}
 	return NULL;
 }
@@ -318,10 +374,14 @@ int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, uns
 	t->scan = calloc(1, sizeof(*t->scan));
 	if (!t->scan)
 		return log_error(-ENOMEM, "%s", ctx->name), EXIT_UNAVAILABLE;
+	/* only manifests signed with the sites' key are acted on */
+	if (cmd_signing_key(ctx, true, &t->key) < 0)
+		return EXIT_USAGE;
 	if (cmd_connect(ctx, false, &t->ceph, NULL, NULL) < 0 ||
-	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->scan) < 0)
+	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->key, t->scan) < 0)
 		return EXIT_UNAVAILABLE;
-	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms) < 0)
+	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms,
+			   &t->refused) < 0)
 		return EXIT_USAGE;
 	if (cmd_one_connect(ctx, &t->one) < 0 || cmd_site_load(t->one, what, &t->site) < 0)
 		return EXIT_UNAVAILABLE;
@@ -337,5 +397,6 @@ void cmd_takeover_end(struct takeover *t)
 	free(t->scan);
 	one_client_free(t->one);
 	ceph_close(t->ceph);
+	manifest_key_free(t->key);
 	memset(t, 0, sizeof(*t));
 }

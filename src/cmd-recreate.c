@@ -219,7 +219,7 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 				}
 				continue;
 			}
-			img = cmd_image_by_source(site, d->pool, d->rbd);
+			img = cmd_image_by_source(site, ctx->conf.pool, d->pool, d->rbd, NULL);
 			if (!img || img->state == 7) {
 				log_error(0, "%s: disk %d (%s/%s) is not registered here: run onedr register first",
 					  label, d->disk_id, d->pool, d->rbd);
@@ -341,7 +341,8 @@ static const struct one_obj *check_system_ds(struct cmd_ctx *ctx, const struct m
 		const struct manifest_disk *d = &m->disks[i];
 		const struct one_obj *img, *ids;
 
-		if (d->kind == DISK_UNPROTECTED || !(img = cmd_image_by_source(site, d->pool, d->rbd)))
+		if (d->kind == DISK_UNPROTECTED ||
+		    !(img = cmd_image_by_source(site, ctx->conf.pool, d->pool, d->rbd, NULL)))
 			continue;	/* dropped, or reported by build() */
 		ids = one_objs_by_id(&site->ds, img->ds_id);
 		if (ids && !tm_compatible(ids, sys)) {
@@ -590,7 +591,7 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 	} else {
 		printf("\n");
 	}
-	code = failed || done < t.nvms ? EXIT_PARTIAL : EXIT_OK;
+	code = failed || t.refused || done < t.nvms ? EXIT_PARTIAL : EXIT_OK;
 out:
 	for (size_t i = 0; recs && i < t.nvms; i++) {
 		tmpl_free(recs[i].tmpl);
@@ -614,6 +615,8 @@ const struct cmd_entry cmd_recreate_entry = {
 	"with KEEP_ADDRESSES = \"YES\"), owner and group through USER_MAP and\n"
 	"GROUP_MAP. The VM records its origin in USER_TEMPLATE (ONEDR_SOURCE_SITE,\n"
 	"ONEDR_SOURCE_VM): a rerun finds it and creates nothing twice.\n"
+	"Only manifests signed with SIGNING_KEY are used; --all skips the VMs\n"
+	"whose manifest is retired (they no longer exist on their site).\n"
 	"Every check runs before anything is created.\n"
 	"--deploy and --start need every Ceph disk of the VM to be primary here.\n",
 	.options = (const struct arg_spec[]) {

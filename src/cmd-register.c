@@ -28,6 +28,7 @@ struct reg_disk {
 	const struct manifest *m;
 	const struct manifest_disk *d;
 	const struct one_obj *image;	/* already registered, or NULL */
+	long same_as;			/* the earlier disk of this run with the same RBD, or -1 */
 	const struct one_obj *ds;	/* where to register it */
 	const struct one_obj *user, *group;
 	char name[256];			/* its NAME here: the manifest's, or NAME-SITE on a clash */
@@ -122,6 +123,7 @@ static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *cons
 			struct reg_disk *nv, *rd;
 			rados_ioctx_t io;
 			struct ceph_image *img;
+			bool snap = false;
 			int r;
 
 			if (d->kind == DISK_UNPROTECTED)
@@ -138,11 +140,23 @@ static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *cons
 			memset(rd, 0, sizeof(*rd));
 			rd->m = m;
 			rd->d = d;
-			rd->image = cmd_image_by_source(site, d->pool, d->rbd);
+			rd->same_as = -1;
+			/* two manifests naming one RBD: it is registered once */
+			for (size_t j = 0; j + 1 < n; j++)
+				if (!strcmp(v[j].d->pool, d->pool) && !strcmp(v[j].d->rbd, d->rbd)) {
+					rd->same_as = (long)j;
+					break;
+				}
+			rd->image = cmd_image_by_source(site, ctx->conf.pool, d->pool, d->rbd, &snap);
 			if (rd->image && rd->image->state == 7 /* DELETE */)
 				rd->image = NULL;
-			rd->user = cmd_map_obj(&ctx->conf, MAP_USER, d->uname, &site->users, "user", vl);
-			rd->group = cmd_map_obj(&ctx->conf, MAP_GROUP, d->gname, &site->groups, "group", vl);
+			if (rd->image && snap) {
+				log_error(0, "%s: image %d has SOURCE '%s', a snapshot of this RBD: not registered a second time",
+					  label, rd->image->id, rd->image->source);
+				bad++;
+			}
+			rd->user = cmd_map_obj(&ctx->conf, MAP_USER, d->uname, &site->users, "user", label);
+			rd->group = cmd_map_obj(&ctx->conf, MAP_GROUP, d->gname, &site->groups, "group", label);
 			if (!rd->user || !rd->group)
 				bad++;
 			if (!rd->image) {
@@ -227,6 +241,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 	struct takeover t;
 	const struct one_obj *caller;
 	struct reg_disk *disks = NULL;
+	int *ids = NULL;
 	size_t ndisks = 0, created = 0, reused = 0, failed = 0, done = 0;
 	bool all;
 	int r, code;
@@ -246,14 +261,28 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
+	ids = calloc(ndisks + 1, sizeof(*ids));
+	if (!ids) {
+		log_error(-ENOMEM, "register");
+		code = EXIT_UNAVAILABLE;
+		goto out;
+	}
 	for (size_t i = 0; i < ndisks && !cmd_interrupted(); i++, done++) {
 		const struct reg_disk *rd = &disks[i];
 		struct one_error err = { 0, "" };
 		char vl[256];
-		bool is_new;
+		bool is_new = false;
 		int id = -1;
 
-		r = register_disk(t.one, rd, caller, &id, &is_new, &err);
+		if (rd->same_as >= 0) {
+			/* registered (or failed) a moment ago for another VM */
+			id = ids[rd->same_as];
+			r = id >= 0 ? 0 : -EIO;
+			snprintf(err.msg, sizeof(err.msg), "its RBD failed to register for another VM");
+		} else {
+			r = register_disk(t.one, rd, caller, &id, &is_new, &err);
+		}
+		ids[i] = id;
 		cmd_vm_label(rd->m, vl, sizeof(vl));
 		if (r < 0) {
 			failed++;
@@ -296,8 +325,9 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 	} else {
 		printf("\n");
 	}
-	code = failed || done < ndisks ? EXIT_PARTIAL : EXIT_OK;
+	code = failed || t.refused || done < ndisks ? EXIT_PARTIAL : EXIT_OK;
 out:
+	free(ids);
 	free(disks);
 	cmd_takeover_end(&t);
 	return code;
@@ -314,8 +344,11 @@ const struct cmd_entry cmd_register_entry = {
 	"whose SOURCE is the mirrored RBD (one.image.allocate, capacity check\n"
 	"skipped), in the datastore, and for the user and group, that DATASTORE_MAP,\n"
 	"USER_MAP and GROUP_MAP of onedr.conf map the other site's names to.\n"
-	"An image whose SOURCE is already registered is reused: a rerun registers\n"
-	"nothing twice. Every check runs before anything is created.\n"
+	"An image whose SOURCE names the same pool and RBD is reused (blanks and\n"
+	"the form of the SOURCE aside): a rerun registers nothing twice, and no RBD\n"
+	"gets two images. Every check runs before anything is created.\n"
+	"Only manifests signed with SIGNING_KEY are used; --all skips the VMs\n"
+	"whose manifest is retired (they no longer exist on their site).\n"
 	"\n"
 	"WARNING: deleting such an image in OpenNebula (oneimage delete) runs the\n"
 	"Ceph datastore's rm, which DELETES THE RBD IMAGE and its data. onedr never\n"

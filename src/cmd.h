@@ -116,15 +116,23 @@ struct store_vm;
  * ONE_AUTH as OpenNebula's CLI finds them). Logs its error. */
 int cmd_one_connect(struct cmd_ctx *ctx, struct one_client **ret);
 
-/* Read every manifest of pool. Logs its error. */
+/* The manifests' signing key (SIGNING_KEY); *ret NULL when not configured
+ * and not required. Logs its error. */
+int cmd_signing_key(struct cmd_ctx *ctx, bool required, struct manifest_key **ret);
+
+/* Read every manifest of pool, checking signatures with key. Logs its error. */
 int cmd_scan_manifests(struct cmd_ctx *ctx, struct ceph *c, const char *pool,
-		       struct store_scan *ret);
+		       const struct manifest_key *key, struct store_scan *ret);
 
 /* The VMs named by argv ("ID" or "SITE:ID") or, with all, every VM whose
- * manifest comes from another site than this one. Logs each VM not found;
- * returns -ENOENT then (nothing selected), else 0 and a malloc'd array. */
+ * manifest comes from another site than this one. Only verified manifests
+ * that are not retired are selected: --all skips retired ones with a line,
+ * and refuses (logs, counts in *ret_refused) unsigned ones. Logs each named
+ * VM not found or refused; returns -ENOENT then (nothing selected), else 0
+ * and a malloc'd array. */
 int cmd_select_vms(struct cmd_ctx *ctx, const struct store_scan *s, const char *pool,
-		   int argc, char **argv, bool all, const struct store_vm ***ret, size_t *ret_n);
+		   int argc, char **argv, bool all, const struct store_vm ***ret, size_t *ret_n,
+		   size_t *ret_refused);
 
 /* This site's objects, read once per command. */
 struct site_objs {
@@ -155,6 +163,8 @@ struct takeover {
 	size_t nvms;
 	struct one_client *one;
 	struct site_objs site;
+	struct manifest_key *key;	/* SIGNING_KEY */
+	size_t refused;		/* --all: VMs left out (unsigned manifests) */
 };
 /* 0, or the exit code to leave with (the error logged). Either way end
  * with cmd_takeover_end(). */
@@ -169,8 +179,10 @@ const struct one_obj *cmd_caller(struct one_client *c, const struct site_objs *s
 /* "VM site-a/12 (name)" for messages. */
 const char *cmd_vm_label(const struct manifest *m, char *buf, size_t len);
 
-/* The registered image of SOURCE pool/rbd, or NULL. */
-const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *pool,
-					  const char *rbd);
+/* The registered image of the RBD pool/rbd, or NULL, its SOURCE compared by
+ * pool and RBD name (manifest_source_split; default_pool for a SOURCE
+ * without one). *ret_snap (may be NULL): that SOURCE names a snapshot. */
+const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *default_pool,
+					  const char *pool, const char *rbd, bool *ret_snap);
 
 #endif

@@ -45,6 +45,7 @@ void conf_free(struct onedr_conf *conf)
 	ceph_opts_free(&conf->peer);
 	free(conf->one_endpoint);
 	free(conf->one_auth);
+	free(conf->signing_key);
 	while (conf->maps) {
 		struct conf_map *next = conf->maps->next;
 
@@ -293,6 +294,12 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 			r = conf_set_string(&conf->site, a->value);
 		else if (!strcmp(a->name, "POOL"))
 			r = conf_set_string(&conf->pool, a->value);
+		else if (!strcmp(a->name, "SIGNING_KEY")) {
+			if (!*a->value)
+				r = conf_fail(err, path, a, -EINVAL, "SIGNING_KEY: expected the path of the key file");
+			else
+				r = conf_set_string(&conf->signing_key, a->value);
+		}
 		else if (!strcmp(a->name, "CONCURRENCY")) {
 			if (parse_seconds(a->value, 1024, &conf->concurrency) < 0)
 				r = conf_fail(err, path, a, -EINVAL,

@@ -14,6 +14,7 @@
  *   USER_MAP      = [ FROM = "*", TO = "*" ]
  *   GROUP_MAP     = [ FROM = "users", TO = "users" ]
  *   SYSTEM_DATASTORE_MAP = [ FROM = "ceph-sys", TO = "ceph-sys-b" ]
+ *   SIGNING_KEY   = "/etc/one/onedr.key"
  *
  * The maps translate the other site's names (in manifests) to this site's.
  * SYSTEM_DATASTORE_MAP is for the system datastore a VM ran on (recreate
@@ -22,7 +23,8 @@
  * FROM = "*" with TO = "*" maps every name not listed to the same name; a
  * name no map covers is an error, never a guess.
  *
- * Only paths to keyrings are configured, never a key itself.
+ * Only paths to keyrings and to the manifests' signing key are configured,
+ * never a key itself.
  */
 #ifndef ONEDR_CONF_H
 #define ONEDR_CONF_H
@@ -63,6 +65,7 @@ struct onedr_conf {
 	char *one_auth;		/* NULL: $ONE_AUTH, else ~/.one/one_auth */
 	unsigned one_timeout;	/* seconds, per XML-RPC call */
 	struct conf_map *maps;	/* in file order */
+	char *signing_key;	/* the manifests' key file; NULL: not configured */
 };
 
 struct conf_error {

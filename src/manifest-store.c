@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rbd/librbd.h>
 
@@ -39,22 +40,111 @@ int store_read(rados_ioctx_t io, const char *image, const struct timespec *deadl
 	if (r < 0)
 		return r;
 	r = meta_get(img, deadline, ret_text, ret_len);
-	ceph_image_close(img, deadline);
+	ceph_image_close(img, deadline);	/* a stuck image stays open: ceph.h */
+	return r;
+}
+
+/* Whether a write of a snapshot-mode manifest stopped before its mirror
+ * snapshot (MANIFEST_PENDING_KEY is there). -errno: it cannot be told. */
+static int pending(struct ceph_image *img, const struct timespec *deadline, bool *ret)
+{
+	char *v = NULL;
+	size_t len;
+	int r = ceph_meta_get(img, MANIFEST_PENDING_KEY, 64, deadline, &v, &len);
+
+	free(v);
+	if (r == -ENOENT)
+		return *ret = false, 0;
+	if (r == 0 || r == -E2BIG)
+		return *ret = true, 0;
+	return r;
+}
+
+/* The metadata set of a manifest: -EBUSY when the image is primary but
+ * another client holds its exclusive lock (librbd says EROFS for both). */
+static int meta_set(struct ceph_image *img, const char *key, const char *value,
+		    const struct timespec *deadline)
+{
+	int r = ceph_meta_set(img, key, value, deadline);
+
+	return r == -EROFS ? -EBUSY : r;
+}
+
+/*
+ * Write text (NULL: the image already holds the right manifest) and, on a
+ * snapshot-mode primary, take the mirror snapshot that carries it. A write
+ * killed between the metadata and the snapshot leaves MANIFEST_PENDING_KEY
+ * behind, so the next run takes the snapshot even though the manifest is
+ * unchanged.
+ */
+static int put(struct ceph_image *img, const char *text, const struct timespec *deadline,
+	       enum store_result *ret)
+{
+	rbd_mirror_image_info_t info;
+	rbd_mirror_image_mode_t mode = RBD_MIRROR_IMAGE_MODE_JOURNAL;
+	bool snapshot, was_pending = false;
+	char now[32];
+	int r;
+
+	if (!text && ((r = pending(img, deadline, &was_pending)) < 0 || !was_pending)) {
+		*ret = STORE_UNCHANGED;
+		return r;
+	}
+	r = ceph_mirror_get_info(img, deadline, &info);
+	if (r < 0)
+		return r;
+	if (info.state == RBD_MIRROR_IMAGE_ENABLED && !info.primary) {
+		rbd_mirror_image_get_info_cleanup(&info);
+		/* an unchanged manifest on a non-primary image: nothing to do */
+		*ret = STORE_UNCHANGED;
+		return text ? -EROFS : 0;
+	}
+	if (info.state == RBD_MIRROR_IMAGE_ENABLED)
+		r = ceph_mirror_get_mode(img, deadline, &mode);
+	snapshot = info.state == RBD_MIRROR_IMAGE_ENABLED && mode == RBD_MIRROR_IMAGE_MODE_SNAPSHOT;
+	if (r < 0)
+		goto out;
+	if (!text && !snapshot) {
+		/* a marker left on an image no longer in snapshot mode */
+		ceph_meta_remove(img, MANIFEST_PENDING_KEY, deadline);
+		*ret = STORE_UNCHANGED;
+		goto out;
+	}
+	if (text) {
+		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+		if (snapshot && (r = meta_set(img, MANIFEST_PENDING_KEY, now, deadline)) < 0)
+			goto out;
+		r = meta_set(img, MANIFEST_META_KEY, text, deadline);
+		if (r < 0)
+			goto out;
+	}
+	*ret = !snapshot ? (info.state != RBD_MIRROR_IMAGE_ENABLED ? STORE_WRITTEN_UNMIRRORED
+							       : STORE_WRITTEN)
+			 : text ? STORE_WRITTEN_SNAPSHOT : STORE_SNAPSHOT_RETAKEN;
+	if (snapshot) {
+		r = ceph_mirror_snapshot(img, deadline);
+		/* the snapshot carries the manifest; a marker left behind by a
+		 * failed removal only costs the next run one more snapshot */
+		if (r == 0)
+			ceph_meta_remove(img, MANIFEST_PENDING_KEY, deadline);
+	}
+out:
+	rbd_mirror_image_get_info_cleanup(&info);
 	return r;
 }
 
 int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
-		const struct timespec *deadline, enum store_result *ret)
+		const struct manifest_key *key, const struct timespec *deadline,
+		enum store_result *ret)
 {
-	rbd_mirror_image_info_t info;
-	rbd_mirror_image_mode_t mode;
 	struct manifest *old = NULL;
 	char *text = NULL, *cur = NULL;
 	size_t len, cur_len;
 	struct ceph_image *img;
+	bool same;
 	int r;
 
-	r = manifest_encode(m, &text, &len);
+	r = manifest_encode(m, key, &text, &len);
 	if (r < 0)
 		return r;
 	r = ceph_image_open(io, image, false, deadline, &img);
@@ -63,40 +153,58 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		return r;
 	}
 	r = meta_get(img, deadline, &cur, &cur_len);
-	if (r == 0 && manifest_decode(cur, cur_len, &old, NULL) == 0 && manifest_same(old, m)) {
-		*ret = STORE_UNCHANGED;
-		goto out;
-	}
+	/* an unsigned or differently signed copy is rewritten, signed */
+	same = r == 0 && manifest_decode(cur, cur_len, key, &old, NULL) == 0 &&
+	       old->auth == MANIFEST_VERIFIED && manifest_same(old, m);
 	if (r < 0 && r != -ENODATA && r != -E2BIG)
 		goto out;
-	r = ceph_mirror_get_info(img, deadline, &info);
-	if (r < 0)
-		goto out;
-	if (info.state == RBD_MIRROR_IMAGE_ENABLED && !info.primary) {
-		rbd_mirror_image_get_info_cleanup(&info);
-		r = -EROFS;
-		goto out;
-	}
-	r = ceph_meta_set(img, MANIFEST_META_KEY, text, deadline);
-	if (r < 0) {
-		rbd_mirror_image_get_info_cleanup(&info);
-		goto out;
-	}
-	*ret = STORE_WRITTEN;
-	if (info.state != RBD_MIRROR_IMAGE_ENABLED) {
-		*ret = STORE_WRITTEN_UNMIRRORED;
-	} else {
-		r = ceph_mirror_get_mode(img, deadline, &mode);
-		if (r == 0 && mode == RBD_MIRROR_IMAGE_MODE_SNAPSHOT) {
-			r = ceph_mirror_snapshot(img, deadline);
-			if (r == 0)
-				*ret = STORE_WRITTEN_SNAPSHOT;
-		}
-	}
-	rbd_mirror_image_get_info_cleanup(&info);
+	r = put(img, same ? NULL : text, deadline, ret);
 out:
 	ceph_image_close(img, deadline);	/* a stuck image stays open: ceph.h */
 	manifest_free(old);
+	free(cur);
+	free(text);
+	return r;
+}
+
+int store_retire(rados_ioctx_t io, const char *image, const char *site, int vm_id,
+		 const struct manifest_key *key, long long now, const struct timespec *deadline,
+		 enum store_result *ret)
+{
+	struct manifest *m = NULL;
+	char *cur = NULL, *text = NULL;
+	size_t len;
+	struct ceph_image *img;
+	int r;
+
+	if (!key)
+		return -ENOKEY;
+	r = ceph_image_open(io, image, false, deadline, &img);
+	if (r < 0)
+		return r;
+	r = meta_get(img, deadline, &cur, &len);
+	if (r == 0)
+		r = manifest_decode(cur, len, key, &m, NULL);
+	if (r < 0)
+		goto out;
+	if (m->auth != MANIFEST_VERIFIED) {
+		r = -EKEYREJECTED;	/* never sign what onedr did not write */
+		goto out;
+	}
+	if (strcmp(m->site, site) || m->vm_id != vm_id) {
+		r = -ESRCH;		/* the image carries another VM's manifest now */
+		goto out;
+	}
+	if (!m->retired) {
+		m->retired = now;
+		r = manifest_encode(m, key, &text, &len);
+		if (r < 0)
+			goto out;
+	}
+	r = put(img, text, deadline, ret);
+out:
+	ceph_image_close(img, deadline);	/* a stuck image stays open: ceph.h */
+	manifest_free(m);
 	free(cur);
 	free(text);
 	return r;
@@ -115,6 +223,8 @@ void store_scan_free(struct store_scan *s)
 
 struct scan_job {
 	rados_ioctx_t io;
+	const char *pool;
+	const struct manifest_key *key;
 	double timeout;
 	struct store_copy *copies;
 };
@@ -130,9 +240,18 @@ static void scan_one(void *ctx, size_t i)
 
 	c->r = store_read(job->io, c->image, &dl, &text, &len);
 	if (c->r == 0) {
-		c->r = manifest_decode(text, len, &c->m, &err);
-		if (c->r < 0)
+		c->r = manifest_decode(text, len, job->key, &c->m, &err);
+		if (c->r < 0) {
 			snprintf(c->err, sizeof(c->err), "%s", err.msg);
+		} else if (!manifest_has_disk(c->m, job->pool, c->image)) {
+			/* a manifest copied from another image: it may name
+			 * any RBD, this one is not among its disks */
+			manifest_free(c->m);
+			c->m = NULL;
+			c->r = -EINVAL;
+			snprintf(c->err, sizeof(c->err),
+				 "the manifest does not list this image among its disks (copied from another image?)");
+		}
 	} else if (c->r != -ENODATA && c->r != -ENOENT) {
 		snprintf(c->err, sizeof(c->err), "cannot read its metadata: %s", strerror(-c->r));
 	}
@@ -173,7 +292,9 @@ static int group(struct store_scan *s)
 		s->vms[k].copies++;
 		if (!manifest_same(s->vms[k].m, m))
 			s->vms[k].differ = true;
-		if (m->time > s->vms[k].m->time)
+		/* a verified copy before any other, then the newest */
+		if (m->auth != s->vms[k].m->auth ? m->auth > s->vms[k].m->auth
+						  : m->time > s->vms[k].m->time)
 			s->vms[k].m = m;
 	}
 	qsort(s->vms, s->nvms, sizeof(*s->vms), vm_cmp);
@@ -216,12 +337,18 @@ static int list_pool(rados_ioctx_t io, double timeout, struct store_scan *s)
 }
 
 int store_scan(rados_ioctx_t io, const char *const *images, size_t nimages,
-	       unsigned concurrency, double image_timeout, struct store_scan *ret)
+	       const struct manifest_key *key, unsigned concurrency, double image_timeout,
+	       struct store_scan *ret)
 {
 	struct store_scan s = { 0 };
 	struct scan_job job;
+	char pool[256];
 	size_t n = 0;
-	int r = 0;
+	int r = rados_ioctx_get_pool_name(io, pool, sizeof(pool));
+
+	if (r < 0)
+		return r;
+	r = 0;
 
 	if (images) {
 		s.copies = calloc(nimages + 1, sizeof(*s.copies));
@@ -237,7 +364,7 @@ int store_scan(rados_ioctx_t io, const char *const *images, size_t nimages,
 		store_scan_free(&s);
 		return r;
 	}
-	job = (struct scan_job){ io, image_timeout, s.copies };
+	job = (struct scan_job){ io, pool, key, image_timeout, s.copies };
 	r = batch_run(s.ncopies, concurrency, scan_one, &job);
 	if (r < 0) {
 		store_scan_free(&s);

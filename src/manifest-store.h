@@ -6,6 +6,10 @@
  * the journal entry is replayed; in snapshot mode only with the next mirror
  * snapshot, so store_write() takes one after changing the manifest of a
  * snapshot-mode primary. A non-primary image refuses metadata (-EROFS).
+ *
+ * Between the metadata and the snapshot, MANIFEST_PENDING_KEY marks the
+ * image: a run killed there leaves it, and the next store_write() or
+ * store_retire() takes the snapshot even when the manifest is unchanged.
  */
 #ifndef ONEDR_MANIFEST_STORE_H
 #define ONEDR_MANIFEST_STORE_H
@@ -25,16 +29,32 @@ enum store_result {
 	STORE_WRITTEN,		/* written; journal mode carries it to the peer */
 	STORE_WRITTEN_SNAPSHOT,	/* written, and a mirror snapshot taken to carry it */
 	STORE_WRITTEN_UNMIRRORED, /* written, but the image is not mirrored */
+	STORE_SNAPSHOT_RETAKEN,	/* unchanged, but the last write stopped before
+				 * its mirror snapshot: taken now */
 };
 
 /*
- * Write m into image's metadata unless it already holds the same manifest
- * (its time aside). Returns 0 and what happened in *ret, or -ENOENT (no such
- * image), -EROFS (non-primary), -E2BIG (manifest too large), -ETIMEDOUT, or
- * another -errno from librbd.
+ * Write m, signed with key, into image's metadata unless it already holds
+ * the same manifest (its time aside) signed with key. Returns 0 and what
+ * happened in *ret, or -ENOENT (no such image), -EROFS (non-primary),
+ * -E2BIG (manifest too large), -ENOKEY (no key), -ETIMEDOUT, or another
+ * -errno from librbd.
  */
 int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
-		const struct timespec *deadline, enum store_result *ret);
+		const struct manifest_key *key, const struct timespec *deadline,
+		enum store_result *ret);
+
+/*
+ * Mark the manifest on image of VM (site, vm_id) retired at now: the VM no
+ * longer exists there, and register/recreate --all leave it alone. It
+ * travels like any manifest. Already retired: STORE_UNCHANGED. Returns what
+ * store_write does, and -ENODATA (no manifest), -EBADMSG (damaged or signed
+ * with another key), -EKEYREJECTED (unsigned: onedr signs only what it
+ * wrote), -ESRCH (the image holds another VM's manifest).
+ */
+int store_retire(rados_ioctx_t io, const char *image, const char *site, int vm_id,
+		 const struct manifest_key *key, long long now, const struct timespec *deadline,
+		 enum store_result *ret);
 
 /* The stored text of image's manifest. -ENOENT: no such image; -ENODATA: the
  * image has no manifest; -E2BIG: larger than MANIFEST_MAX_SIZE. */
@@ -50,12 +70,13 @@ struct store_copy {
 	char *image;			/* RBD name */
 	int r;				/* 0, or why it could not be read or decoded */
 	char err[256];			/* when r < 0 */
-	struct manifest *m;		/* when r == 0 */
+	struct manifest *m;		/* when r == 0; m->auth: signed? */
 };
 
-/* All manifests of one VM found in a pool: the newest copy decides. */
+/* All manifests of one VM found in a pool: the newest copy of the best
+ * authenticated (verified, unverified, unsigned) decides. */
 struct store_vm {
-	const struct manifest *m;	/* newest copy (owned by a store_copy) */
+	const struct manifest *m;	/* that copy (owned by a store_copy) */
 	size_t copies;			/* images holding a manifest of this VM */
 	bool differ;			/* some copies say something else (older) */
 };
@@ -69,10 +90,13 @@ struct store_scan {
 };
 
 /* Read every manifest of the pool (or of the nimages images named), concurrency
- * images at a time. Images without a manifest are left out, except named
- * ones, which stay with r -ENODATA (no manifest) or -ENOENT (no such image). */
+ * images at a time, checking signatures with key (may be NULL). Images without
+ * a manifest are left out, except named ones, which stay with r -ENODATA (no
+ * manifest) or -ENOENT (no such image). A copy whose signature does not match,
+ * or that does not list the image it was read from among its disks, is bad. */
 int store_scan(rados_ioctx_t io, const char *const *images, size_t nimages,
-	       unsigned concurrency, double image_timeout, struct store_scan *ret);
+	       const struct manifest_key *key, unsigned concurrency, double image_timeout,
+	       struct store_scan *ret);
 void store_scan_free(struct store_scan *s);
 
 /* The VM (site, id) of a scan; site NULL: the only VM with that ID from a

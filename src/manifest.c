@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -14,14 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
-
-#include "sha256.h"
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #define MAGIC "onedr-manifest "
+#define DIGEST_HEX_LEN 64	/* SHA-256 and HMAC-SHA256, in hex */
+#define SIG_TAG " hmac-sha256="
+#define SUM_TAG " sha256="	/* version 1 */
 
 static int fail(struct manifest_error *err, int r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -56,6 +64,125 @@ static int kind_from_name(const char *s, enum disk_kind *ret)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+/* ---- the signing key and the digests ---- */
+
+static void to_hex(const unsigned char *d, size_t n, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[2 * n] = '\0';
+}
+
+static int sha256_hex(const void *data, size_t len, char hex[DIGEST_HEX_LEN + 1])
+{
+	unsigned char d[SHA256_DIGEST_LENGTH];
+
+	if (!SHA256(data, len, d))
+		return -ENOMEM;
+	to_hex(d, sizeof(d), hex);
+	return 0;
+}
+
+static int hmac_hex(const struct manifest_key *key, const void *data, size_t len,
+		    char hex[DIGEST_HEX_LEN + 1])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+
+	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, d, &dlen) ||
+	    dlen != SHA256_DIGEST_LENGTH)
+		return -ENOMEM;
+	to_hex(d, dlen, hex);
+	OPENSSL_cleanse(d, sizeof(d));
+	return 0;
+}
+
+int manifest_key_new(const void *bytes, size_t len, struct manifest_key **ret)
+{
+	struct manifest_key *k;
+
+	if (len < MANIFEST_KEY_MIN || len > MANIFEST_KEY_MAX)
+		return -EINVAL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	memcpy(k->bytes, bytes, len);
+	k->len = len;
+	*ret = k;
+	return 0;
+}
+
+void manifest_key_free(struct manifest_key *k)
+{
+	if (!k)
+		return;
+	OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
+}
+
+int manifest_key_load(const char *path, struct manifest_key **ret, struct manifest_error *err)
+{
+	struct manifest_key *k;
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return fail(err, -errno, "cannot open signing key '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		r = fail(err, -errno, "cannot stat signing key '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		r = fail(err, -EINVAL, "signing key '%s' is not a regular file", path);
+	else if (st.st_uid != geteuid())
+		r = fail(err, -EPERM, "signing key '%s' is not owned by the user running onedr (uid %u)",
+			 path, (unsigned)geteuid());
+	else if (st.st_mode & 077)
+		r = fail(err, -EPERM, "signing key '%s' is readable or writable by group or others (mode %04o): chmod 600 it",
+			 path, (unsigned)(st.st_mode & 07777));
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* one byte more than the largest key, to see a file that is too long */
+	while (len <= MANIFEST_KEY_MAX) {
+		unsigned char extra;
+		void *at = len < MANIFEST_KEY_MAX ? (void *)(k->bytes + len) : (void *)&extra;
+
+		n = read(fd, at, len < MANIFEST_KEY_MAX ? MANIFEST_KEY_MAX - len : 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = fail(err, -errno, "cannot read signing key '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r == 0 && (len < MANIFEST_KEY_MIN || len > MANIFEST_KEY_MAX))
+		r = fail(err, -EINVAL, "signing key '%s' must hold %u to %u bytes (make one with: head -c 32 /dev/urandom >'%s')",
+			 path, MANIFEST_KEY_MIN, MANIFEST_KEY_MAX, path);
+	if (r < 0) {
+		manifest_key_free(k);
+		return r;
+	}
+	k->len = len;
+	*ret = k;
+	return 0;
 }
 
 static void disk_clear(struct manifest_disk *d)
@@ -541,6 +668,7 @@ static int write_body(xmlTextWriterPtr w, const struct manifest *m, long long ti
 	    (r = w_str(w, "SITE", m->site)) < 0 ||
 	    (r = w_ll(w, "VM_ID", m->vm_id)) < 0 ||
 	    (r = w_ll(w, "TIME", time)) < 0 ||
+	    (m->retired && (r = w_ll(w, "RETIRED", m->retired)) < 0) ||
 	    (r = w_str(w, "NAME", m->name)) < 0 ||
 	    (r = w_str(w, "UNAME", m->uname)) < 0 ||
 	    (r = w_str(w, "GNAME", m->gname)) < 0 ||
@@ -602,16 +730,24 @@ static int body_of(const struct manifest *m, long long time, char **ret, size_t 
 	return r;
 }
 
-int manifest_encode(const struct manifest *m, char **ret_text, size_t *ret_len)
+int manifest_encode(const struct manifest *m, const struct manifest_key *key,
+		    char **ret_text, size_t *ret_len)
 {
-	char hex[SHA256_HEX_LEN + 1], head[128], *body, *text;
+	char hex[DIGEST_HEX_LEN + 1], head[128], *body, *text;
 	size_t blen, hlen;
-	int r = body_of(m, m->time, &body, &blen);
+	int r;
 
+	if (!key)
+		return -ENOKEY;
+	r = body_of(m, m->time, &body, &blen);
 	if (r < 0)
 		return r;
-	sha256_hex(body, blen, hex);
-	hlen = (size_t)snprintf(head, sizeof(head), MAGIC "%u sha256=%s\n", m->version, hex);
+	r = hmac_hex(key, body, blen, hex);
+	if (r < 0) {
+		free(body);
+		return r;
+	}
+	hlen = (size_t)snprintf(head, sizeof(head), MAGIC "%u" SIG_TAG "%s\n", MANIFEST_VERSION, hex);
 	if (hlen + blen > MANIFEST_MAX_SIZE) {
 		free(body);
 		return -E2BIG;
@@ -640,6 +776,36 @@ bool manifest_same(const struct manifest *a, const struct manifest *b)
 	free(ba);
 	free(bb);
 	return same;
+}
+
+/* What image_template() writes: nothing else may be registered on the other
+ * site (a manifest is data from the pool, not a template to pass through). */
+static const char *const image_attrs[] = {
+	"NAME", "TYPE", "PERSISTENT", "SOURCE", "FORMAT", "SIZE", "DEV_PREFIX",
+	"LUKS_SECRET", "SERIAL", "DESCRIPTION", NULL
+};
+
+/* The image template registers exactly the disk's RBD, with what onedr writes. */
+static int check_image_template(const struct manifest_disk *d, struct manifest_error *err)
+{
+	const char *src = tmpl_get(d->image, "SOURCE"), *pers = tmpl_get(d->image, "PERSISTENT");
+	size_t pl = strlen(d->pool);
+
+	for (const struct tmpl_attr *a = d->image->head; a; a = a->next) {
+		if (!a->value || !in_list(a->name, image_attrs))
+			return fail(err, -EINVAL, "DISK %d: image template attribute '%s' is not one onedr writes",
+				    d->disk_id, a->name);
+		for (const struct tmpl_attr *b = a->next; b; b = b->next)
+			if (!strcmp(a->name, b->name))
+				return fail(err, -EINVAL, "DISK %d: image template has two %s",
+					    d->disk_id, a->name);
+	}
+	if (!src || strncmp(src, d->pool, pl) || src[pl] != '/' || strcmp(src + pl + 1, d->rbd))
+		return fail(err, -EINVAL, "DISK %d: image template SOURCE '%s' is not the disk's RBD %s/%s",
+			    d->disk_id, src ? src : "", d->pool, d->rbd);
+	if (!pers || strcmp(pers, "YES"))
+		return fail(err, -EINVAL, "DISK %d: image template is not PERSISTENT=YES", d->disk_id);
+	return 0;
 }
 
 static int read_disk(xmlNodePtr n, struct manifest_disk *d, struct manifest_error *err)
@@ -676,24 +842,22 @@ static int read_disk(xmlNodePtr n, struct manifest_disk *d, struct manifest_erro
 	r = one_tmpl_from_xml(it, &d->image);
 	if (r < 0)
 		return fail(err, r, "DISK %d: malformed image template", d->disk_id);
-	return 0;
+	return check_image_template(d, err);
 }
 
-int manifest_decode(const char *text, size_t len, struct manifest **ret,
-		    struct manifest_error *err)
+/* The header line: version, and the signature (or version 1 checksum) of
+ * the body; sets m's auth. */
+static int check_header(const char *text, size_t len, const struct manifest_key *key,
+			unsigned long *ret_version, enum manifest_auth *ret_auth,
+			const char **ret_body, struct manifest_error *err)
 {
-	char hex[SHA256_HEX_LEN + 1];
-	const char *p, *nl, *body;
-	struct manifest *m = NULL;
+	char hex[DIGEST_HEX_LEN + 1];
+	const char *p, *nl, *body, *tag;
 	unsigned long version;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root;
-	long long v;
+	size_t blen, tl;
 	char *end;
 	int r;
 
-	if (len > MANIFEST_MAX_SIZE)
-		return fail(err, -E2BIG, "larger than %u bytes", MANIFEST_MAX_SIZE);
 	if (!text || len < strlen(MAGIC) || memcmp(text, MAGIC, strlen(MAGIC)) != 0)
 		return fail(err, -EINVAL, "not an onedr manifest");
 	nl = memchr(text, '\n', len);
@@ -706,16 +870,54 @@ int manifest_decode(const char *text, size_t len, struct manifest **ret,
 	version = strtoul(p, &end, 10);
 	if (errno || end > nl)
 		return fail(err, -EINVAL, "bad format version");
-	if (version != MANIFEST_VERSION)
+	if (version != 1 && version != MANIFEST_VERSION)
 		return fail(err, -EPROTONOSUPPORT,
-			    "format version %lu, this onedr reads version %d", version,
+			    "format version %lu, this onedr reads versions 1 and %d", version,
 			    MANIFEST_VERSION);
-	if (nl - end != 8 + SHA256_HEX_LEN || memcmp(end, " sha256=", 8) != 0)
+	tag = version == 1 ? SUM_TAG : SIG_TAG;
+	tl = strlen(tag);
+	if ((size_t)(nl - end) != tl + DIGEST_HEX_LEN || memcmp(end, tag, tl) != 0)
 		return fail(err, -EINVAL, "malformed header line");
 	body = nl + 1;
-	sha256_hex(body, len - (size_t)(body - text), hex);
-	if (memcmp(hex, end + 8, SHA256_HEX_LEN) != 0)
-		return fail(err, -EBADMSG, "checksum mismatch: damaged or partly written");
+	blen = len - (size_t)(body - text);
+	if (version == 1) {
+		if ((r = sha256_hex(body, blen, hex)) < 0)
+			return r;
+		if (memcmp(hex, end + tl, DIGEST_HEX_LEN) != 0)
+			return fail(err, -EBADMSG, "checksum mismatch: damaged or partly written");
+		*ret_auth = MANIFEST_UNSIGNED;
+	} else if (key) {
+		if ((r = hmac_hex(key, body, blen, hex)) < 0)
+			return r;
+		if (CRYPTO_memcmp(hex, end + tl, DIGEST_HEX_LEN) != 0)
+			return fail(err, -EBADMSG,
+				    "signature does not match: signed with another key, or changed since (damaged or forged)");
+		*ret_auth = MANIFEST_VERIFIED;
+	} else {
+		*ret_auth = MANIFEST_UNVERIFIED;
+	}
+	*ret_version = version;
+	*ret_body = body;
+	return 0;
+}
+
+int manifest_decode(const char *text, size_t len, const struct manifest_key *key,
+		    struct manifest **ret, struct manifest_error *err)
+{
+	enum manifest_auth auth = MANIFEST_UNSIGNED;
+	const char *body = NULL;
+	struct manifest *m = NULL;
+	unsigned long version = 0;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root;
+	long long v;
+	int r;
+
+	if (len > MANIFEST_MAX_SIZE)
+		return fail(err, -E2BIG, "larger than %u bytes", MANIFEST_MAX_SIZE);
+	r = check_header(text, len, key, &version, &auth, &body, err);
+	if (r < 0)
+		return r;
 
 	doc = xmlReadMemory(body, (int)(len - (size_t)(body - text)), NULL, NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
@@ -738,14 +940,16 @@ int manifest_decode(const char *text, size_t len, struct manifest **ret,
 		goto out;
 	}
 	m->version = (unsigned)version;
+	m->auth = auth;
 	if ((r = one_xml_str(root, "SITE", true, &m->site)) < 0 ||
 	    (r = one_xml_int(root, "VM_ID", true, &m->vm_id)) < 0 ||
 	    (r = one_xml_ll(root, "TIME", true, &m->time)) < 0 ||
+	    (r = one_xml_ll(root, "RETIRED", false, &m->retired)) < 0 || m->retired < 0 ||
 	    (r = one_xml_str(root, "NAME", true, &m->name)) < 0 ||
 	    (r = one_xml_str(root, "UNAME", false, &m->uname)) < 0 ||
 	    (r = one_xml_str(root, "GNAME", false, &m->gname)) < 0 ||
 	    (r = one_xml_str(root, "SYSTEM_DATASTORE", false, &m->sys_ds)) < 0 || m->vm_id < 0) {
-		r = fail(err, r == -ENOMEM ? r : -EINVAL, "missing or malformed SITE, VM_ID, TIME or NAME");
+		r = fail(err, r == -ENOMEM ? r : -EINVAL, "missing or malformed SITE, VM_ID, TIME, RETIRED or NAME");
 		goto out;
 	}
 	if (!one_xml_child(root, "TEMPLATE") || !one_xml_child(root, "USER_TEMPLATE")) {
@@ -782,6 +986,50 @@ out:
 		return r;
 	}
 	*ret = m;
+	return 0;
+}
+
+bool manifest_has_disk(const struct manifest *m, const char *pool, const char *rbd)
+{
+	for (size_t i = 0; i < m->n_disks; i++)
+		if (m->disks[i].kind != DISK_UNPROTECTED && !strcmp(m->disks[i].pool, pool) &&
+		    !strcmp(m->disks[i].rbd, rbd))
+			return true;
+	return false;
+}
+
+/* s[0..n) without the blanks around it, into buf of size len */
+static int copy_trimmed(const char *s, size_t n, char *buf, size_t len)
+{
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (!n || n >= len)
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int manifest_source_split(const char *src, const char *default_pool, char *pool, char *rbd,
+			  size_t len, bool *ret_snap)
+{
+	const char *slash, *at;
+	size_t n;
+
+	if (!src)
+		return -EINVAL;
+	slash = strchr(src, '/');
+	if (slash ? copy_trimmed(src, (size_t)(slash - src), pool, len) < 0
+		  : !default_pool || copy_trimmed(default_pool, strlen(default_pool), pool, len) < 0)
+		return -EINVAL;
+	src = slash ? slash + 1 : src;
+	at = strchr(src, '@');
+	n = at ? (size_t)(at - src) : strlen(src);
+	if (copy_trimmed(src, n, rbd, len) < 0 || strchr(rbd, '/'))
+		return -EINVAL;
+	*ret_snap = at != NULL;
 	return 0;
 }
 
@@ -847,6 +1095,15 @@ int manifest_to_text(const struct manifest *m, char **ret_text)
 		   m->site, when);
 	if (r == 0 && m->sys_ds)
 		r = append(&buf, "# system datastore on %s: %s\n", m->site, m->sys_ds);
+	if (r == 0 && m->retired) {
+		char rt[64];
+		time_t rtt = (time_t)m->retired;
+
+		if (!gmtime_r(&rtt, &tm) || !strftime(rt, sizeof(rt), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			snprintf(rt, sizeof(rt), "%lld", m->retired);
+		r = append(&buf, "# RETIRED %s: the VM no longer exists on %s; register and recreate skip it\n",
+			   rt, m->site);
+	}
 	if (r == 0)
 		r = append(&buf, "# VM template (DISKs are rewritten to the registered images on recreate)\n");
 	/* what `onevm create` takes: NAME, TEMPLATE, then USER_TEMPLATE */

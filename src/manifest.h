@@ -14,12 +14,18 @@
  * Stored form (the value of the RBD image-meta key MANIFEST_META_KEY on
  * every Ceph disk of the VM):
  *
- *   onedr-manifest 1 sha256=<64 hex digits of the rest>\n
+ *   onedr-manifest 2 hmac-sha256=<64 hex digits>\n
  *   <ONEDR_MANIFEST>...</ONEDR_MANIFEST>
+ *
+ * The HMAC-SHA256 of the body, keyed with the secret both sites' admins
+ * share (SIGNING_KEY in onedr.conf), says that onedr wrote it: anyone who
+ * can write image-meta in the pool can write a manifest, only the key's
+ * holders can sign one. Version 1 (`sha256=<hex>`, a bare checksum) is still
+ * read, as UNSIGNED, so that the old manifests can be listed and re-exported.
  *
  * The XML body keeps every value byte for byte (quotes, brackets,
  * backslashes, newlines, UTF-8). This module does no I/O: it never talks to
- * Ceph or oned, never prints.
+ * Ceph or oned, never prints (manifest_key_load reads the key file).
  */
 #ifndef ONEDR_MANIFEST_H
 #define ONEDR_MANIFEST_H
@@ -31,7 +37,13 @@
 #include "template.h"
 
 #define MANIFEST_META_KEY "onedr.manifest"
-#define MANIFEST_VERSION 1
+#define MANIFEST_VERSION 2
+/* a snapshot-mode disk's manifest written but not yet carried by a mirror
+ * snapshot (see manifest-store.h) */
+#define MANIFEST_PENDING_KEY "onedr.manifest.pending"
+/* the signing key: the whole content of the key file */
+#define MANIFEST_KEY_MIN 32
+#define MANIFEST_KEY_MAX 1024
 /* the largest stored form onedr writes or reads; see README (image-meta) */
 #define MANIFEST_MAX_SIZE (64u * 1024u)
 
@@ -54,8 +66,17 @@ struct manifest_disk {
 	struct tmpl *image;	/* image template for Site B; NULL when unprotected */
 };
 
+/* What the header says about who wrote the manifest. */
+enum manifest_auth {
+	MANIFEST_UNSIGNED,	/* version 1: a checksum only (an older onedr) */
+	MANIFEST_UNVERIFIED,	/* signed, but read without a key to check it */
+	MANIFEST_VERIFIED,	/* signed with the key it was read with */
+};
+
 struct manifest {
 	unsigned version;
+	enum manifest_auth auth;	/* how it was read (not stored) */
+	long long retired;	/* when the VM was found gone from its site; 0: not */
 	char *site;		/* where it was taken */
 	int vm_id;		/* the VM's ID there */
 	long long time;		/* when, seconds since the epoch */
@@ -73,6 +94,23 @@ struct manifest_error {
 
 void manifest_free(struct manifest *m);
 
+/* The shared secret manifests are signed with; wiped when freed. */
+struct manifest_key {
+	size_t len;
+	unsigned char bytes[MANIFEST_KEY_MAX];
+};
+
+/*
+ * Read the key file at path: a regular file owned by the user running onedr,
+ * readable by nobody else (mode 0600 or 0400), holding MANIFEST_KEY_MIN to
+ * MANIFEST_KEY_MAX bytes, all of which are the key. Returns 0, -ENOMEM, or
+ * -errno with the reason in *err (the key itself never appears there).
+ */
+int manifest_key_load(const char *path, struct manifest_key **ret, struct manifest_error *err);
+/* A key from bytes (tests). */
+int manifest_key_new(const void *bytes, size_t len, struct manifest_key **ret);
+void manifest_key_free(struct manifest_key *k);
+
 /*
  * Build the manifest of vm, taken at site at time now. images (may be NULL)
  * are the documents of the VM's images; without them the image templates
@@ -84,18 +122,25 @@ int manifest_build(const struct one_vm *vm, const struct one_objs *images,
 		   const char *site, long long now, struct manifest **ret,
 		   struct manifest_error *err);
 
-/* The stored form, malloc'd, NUL-terminated; -E2BIG past MANIFEST_MAX_SIZE. */
-int manifest_encode(const struct manifest *m, char **ret_text, size_t *ret_len);
+/* The stored form signed with key, malloc'd, NUL-terminated; -E2BIG past
+ * MANIFEST_MAX_SIZE, -ENOKEY without a key. */
+int manifest_encode(const struct manifest *m, const struct manifest_key *key,
+		    char **ret_text, size_t *ret_len);
 
 /*
- * Read a stored form. Returns 0, -ENOMEM, or, with the reason in *err:
- *   -EBADMSG   the checksum does not match (damaged or half-written),
+ * Read a stored form; key (may be NULL) checks the signature, and (*ret)->auth
+ * says what was checked. Returns 0, -ENOMEM, or, with the reason in *err:
+ *   -EBADMSG   the signature does not match key, or a version 1 checksum does
+ *              not match (damaged, half-written or forged),
  *   -EPROTONOSUPPORT  a format version this onedr does not know,
- *   -EINVAL    anything else malformed,
+ *   -EINVAL    anything else malformed, including a disk whose image template
+ *              has an attribute onedr does not write, or a SOURCE that is not
+ *              the disk's pool/RBD,
  *   -E2BIG     longer than MANIFEST_MAX_SIZE.
+ * Only a MANIFEST_VERIFIED manifest may be acted on.
  */
-int manifest_decode(const char *text, size_t len, struct manifest **ret,
-		    struct manifest_error *err);
+int manifest_decode(const char *text, size_t len, const struct manifest_key *key,
+		    struct manifest **ret, struct manifest_error *err);
 
 /* Whether a and b say the same thing, their times aside. */
 bool manifest_same(const struct manifest *a, const struct manifest *b);
@@ -105,6 +150,19 @@ bool manifest_same(const struct manifest *a, const struct manifest *b);
 int manifest_to_text(const struct manifest *m, char **ret_text);
 
 const char *disk_kind_name(enum disk_kind k);
+
+/* Whether m lists the RBD pool/rbd among its disks. */
+bool manifest_has_disk(const struct manifest *m, const char *pool, const char *rbd);
+
+/*
+ * An image's SOURCE as pool and RBD name, the way the Ceph datastore
+ * drivers read it: blanks around the value and around each part are
+ * ignored, a SOURCE without a pool is in default_pool, and "@snap" names a
+ * snapshot of the RBD (*ret_snap true). Fills pool and rbd (NUL-terminated,
+ * each of size len); -EINVAL when src is not of that form.
+ */
+int manifest_source_split(const char *src, const char *default_pool, char *pool, char *rbd,
+			  size_t len, bool *ret_snap);
 
 /* Exposed for tests: remove from a VM's TEMPLATE / USER_TEMPLATE what oned
  * generates (in place). */

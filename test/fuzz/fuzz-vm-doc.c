@@ -25,15 +25,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	int r;
 
+	static struct manifest_key *key;
+
+	if (!key && manifest_key_new("fuzz-vm-doc: a fixed 32-byte key.", 32, &key) < 0)
+		abort();
 	if (one_vm_parse((const char *)data, size, &vm) < 0)
 		return 0;
 	r = manifest_build(vm, NULL, "site-a", 1795697400, &m, &err);
 	if (r == -EINVAL && err.msg[0] == '\0')
 		abort();	/* a refusal must say why */
 	if (r == 0) {
-		r = manifest_encode(m, &text, &len);
+		r = manifest_encode(m, key, &text, &len);
 		if (r == 0) {
-			if (manifest_decode(text, len, &back, &err) != 0 || !manifest_same(m, back))
+			if (manifest_decode(text, len, key, &back, &err) != 0 || !manifest_same(m, back) ||
+			    back->auth != MANIFEST_VERIFIED)
 				abort();
 		} else if (r != -E2BIG && r != -EIO) {
 			abort();

@@ -205,6 +205,20 @@ test_expect_success 'export again rewrites nothing' '
 	grep -q "manifests 0 written, 9 unchanged" out
 '
 
+test_expect_success 'export without SIGNING_KEY: one clear error, nothing written' '
+	grep -v "^SIGNING_KEY" "$TRASH/a.conf" >nokey.conf &&
+	test_exit_code 2 "$ONEDR" -c nokey.conf export 0 >out 2>err &&
+	one_line err && grep -q "SIGNING_KEY is not set in nokey.conf: export needs the key that signs the manifests" err &&
+	! grep -q "manifest" out
+'
+
+test_expect_success 'a signing key readable by others: one clear error naming it' '
+	cp "$LAB_DIR/onedr.key" k644 && chmod 644 k644 &&
+	sed "s|^SIGNING_KEY = .*|SIGNING_KEY = \"$TRASH/k644\"|" "$TRASH/a.conf" >k644.conf &&
+	test_exit_code 2 "$ONEDR" -c k644.conf export 0 >out 2>err &&
+	one_line err && grep -q "signing key .$TRASH/k644. is readable or writable by group or others (mode 0644): chmod 600 it" err
+'
+
 test_expect_success 'export --print shows the manifest as template text and writes nothing' '
 	onedr_sa export --print 0 >out &&
 	grep -q "^NAME=\"alpine-0-rep\"" out && grep -q "^SOURCE=\"$P/one-0-0-0\"" out &&
@@ -233,6 +247,89 @@ DISK = [ IMAGE_ID = 0 ]" b:1 >id && test "$(cat id)" = 5 &&
 	grep -q "^export: 1 VMs: 0 failed, 1 skipped" out
 '
 
+# resign KEYFILE VERSION < manifest > manifest: the body signed with another
+# key, or as an older onedr wrote it (version 1, a bare checksum)
+resign() {
+	python3 -c '
+import hashlib, hmac, sys
+key, version = sys.argv[1], sys.argv[2]
+body = sys.stdin.read().split("\n", 1)[1].rstrip("\n")	# as "$(cat FILE)" sets it
+if version == "1":
+    body = body.replace("<VERSION>2</VERSION>", "<VERSION>1</VERSION>")
+    head = "onedr-manifest 1 sha256=" + hashlib.sha256(body.encode()).hexdigest()
+else:
+    head = "onedr-manifest 2 hmac-sha256=" + hmac.new(open(key, "rb").read(), body.encode(), hashlib.sha256).hexdigest()
+sys.stdout.write(head + "\n" + body)' "$@"
+}
+
+test_expect_success 'setup: VM 6 with a persistent disk, exported, then terminated on site-a' '
+	rbd_a image-meta get "$P/one-sys-4-0" onedr.manifest >"$TRASH/damaged4" &&
+	image 6 "old-data" YES 16 journal DATABLOCK &&
+	call a one.vm.allocate "NAME = gone
+MEMORY = 64
+CPU = 1
+DISK = [ IMAGE_ID = 6 ]" b:0 >id && test "$(cat id)" = 6 &&
+	call a one.vm.deploy i:6 i:0 b:0 i:101 >/dev/null &&
+	wait_until 20 "VM 6 RUNNING" test "$(vm_state a 6)" = 3/3 &&
+	onedr_sa export 6 >out && grep -q "^VM 6: disk 0 $P/one-6: manifest written" out &&
+	call a one.vm.action terminate-hard i:6 >/dev/null &&
+	wait_until 20 "VM 6 DONE" test "$(vm_state a 6 | cut -d/ -f1)" = 6
+'
+
+test_expect_success 'export --all retires the manifest of a VM that no longer exists, once' '
+	onedr_sa export --all >out 2>err &&
+	grep -q "^VM 6 (gone): $P/one-6: manifest retired" out &&
+	grep -q "^VM 6 (gone): retired: it no longer exists in oned" out &&
+	grep -q "; 1 gone VMs retired" out &&
+	rbd_a image-meta get "$P/one-6" onedr.manifest | grep -q "<RETIRED>[0-9]*</RETIRED>" &&
+	onedr_sa export --all >out 2>err && grep -q "; 0 gone VMs retired" out
+'
+
+test_expect_success 'a retired manifest reaches site-b; manifest shows it RETIRED' '
+	wait_until 60 "retired manifest on site-b" sh -c "rbd -c \"$LAB_B_CONF\" image-meta get $P/one-6 onedr.manifest | grep -q RETIRED" &&
+	onedr_sb manifest >out; grep -Eq "^site-a +6 gone .* RETIRED,signed" out
+'
+
+test_expect_success 'register of a retired VM by name is refused, nothing registered' '
+	test_exit_code 2 onedr_sb register 6 >out 2>err &&
+	one_line err && grep -q "VM site-a/6 (gone) is retired: it no longer exists on site-a" err &&
+	test "$(count b one.imagepool.info IMAGE)" = 0
+'
+
+test_expect_success 'an unsigned (version 1) manifest is refused by register on site-b: re-export' '
+	onedr_sa export 4 >out && rbd_a image-meta get "$P/one-sys-4-0" onedr.manifest >good4 &&
+	resign - 1 <good4 >v1 &&
+	rbd_a image-meta set "$P/one-sys-4-0" onedr.manifest "$(cat v1)" &&
+	wait_until 60 "v1 replicated" sh -c "rbd -c \"$LAB_B_CONF\" image-meta get $P/one-sys-4-0 onedr.manifest | grep -q \"^onedr-manifest 1 \"" &&
+	test_exit_code 2 onedr_sb register 4 >out 2>err &&
+	one_line err && grep -q "manifest of VM site-a/4 is unsigned (written by an older onedr): re-export it on site-a with SIGNING_KEY set" err &&
+	test_exit_code 4 onedr_sb manifest >out && grep -Eq "^site-a +4 damaged .* UNSIGNED:re-export" out &&
+	test "$(count b one.imagepool.info IMAGE)" = 0
+'
+
+test_expect_success 'a manifest signed with another key is refused by register on site-b' '
+	head -c 32 /dev/urandom >other.key &&
+	sed "s|<NAME>damaged</NAME>|<NAME>forged</NAME>|" good4 | resign other.key 2 >forged &&
+	rbd_a image-meta set "$P/one-sys-4-0" onedr.manifest "$(cat forged)" &&
+	wait_until 60 "forgery replicated" sh -c "rbd -c \"$LAB_B_CONF\" image-meta get $P/one-sys-4-0 onedr.manifest | grep -q forged" &&
+	test_exit_code 2 onedr_sb register 4 >out 2>err &&
+	one_line err && grep -q "VM 4: its manifest on $P/one-sys-4-0 is damaged (signature does not match" err &&
+	test "$(count b one.imagepool.info IMAGE)" = 0
+'
+
+test_expect_success 'a signed manifest copied onto another VM'"'"'s disk is refused there' '
+	rbd_a image-meta set "$P/one-sys-4-0" onedr.manifest "$(rbd_a image-meta get "$P/one-1" onedr.manifest)" &&
+	wait_until 60 "copy replicated" sh -c "rbd -c \"$LAB_B_CONF\" image-meta get $P/one-sys-4-0 onedr.manifest | grep -q alpine-0-rep" &&
+	test_exit_code 4 onedr_sb manifest >out &&
+	grep -q "^$P/one-sys-4-0: DAMAGED manifest: the manifest does not list this image among its disks" out &&
+	grep -Eq "^site-a +0 alpine-0-rep +oneadmin:oneadmin +3 +3 " out
+'
+
+test_expect_success 'setup: VM 4 damaged again (one byte changed), as the tests below expect' '
+	rbd_a image-meta set "$P/one-sys-4-0" onedr.manifest "$(cat "$TRASH/damaged4")" &&
+	wait_until 60 "damage replicated" sh -c "rbd -c \"$LAB_B_CONF\" image-meta get $P/one-sys-4-0 onedr.manifest | grep -q damagEd"
+'
+
 test_expect_success 'guests write: data lands on site-a and replicates to site-b' '
 	for d in $DISKS; do write_data a "$d" 1 || exit 1; done &&
 	for d in $DISKS; do wait_until 120 "$d in sync" same_data "$d" || exit 1; done &&
@@ -258,14 +355,29 @@ test_expect_success 'a snapshot-mode manifest changed without a mirror snapshot 
 	wait_until 30 "one-5 manifest synced" manifest_state one-5 synced
 '
 
+test_expect_success 'an export whose mirror snapshot failed after the write (as if killed) is finished by the rerun' '
+	n=$(rbd_a snap ls --all "$P/one-5" | tail -n +2 | wc -l) &&
+	rbd_a snap limit set --limit "$n" "$P/one-5" &&
+	rbd_a image-meta get "$P/one-5" onedr.manifest >good &&
+	rbd_a image-meta set "$P/one-5" onedr.manifest "$(sed "s/<NAME>snapvm</<NAME>snapVM</" good)" &&
+	{ test_exit_code 1 onedr_sa export 3 >out; rc=$?; rbd_a snap limit clear "$P/one-5"; test $rc = 0; } &&
+	grep -q "^VM 3: disk 0 $P/one-5: failed: Disk quota exceeded" out &&
+	manifest_state one-5 pending &&
+	onedr_sa export 3 >out &&
+	grep -q "^VM 3: disk 0 $P/one-5: manifest unchanged, mirror snapshot taken (the last write stopped before it)" out &&
+	wait_until 30 "one-5 manifest synced" manifest_state one-5 synced &&
+	onedr_sa export 3 >out && grep -q "^VM 3: disk 0 $P/one-5: manifest unchanged$" out
+'
+
 test_expect_success 'onedr manifest on site-b lists the four VMs from site-a, and the damaged copy' '
 	test_exit_code 4 onedr_sb manifest >out &&
-	grep -q "^$P/one-sys-4-0: DAMAGED manifest: checksum mismatch" out &&
+	grep -q "^$P/one-sys-4-0: DAMAGED manifest: signature does not match" out &&
 	grep -Eq "^site-a +0 alpine-0-rep +oneadmin:oneadmin +3 +3 +0 " out &&
 	grep -Eq "^site-a +1 db \[1\] \(main\) x +alice:users +3 +3 +0 " out &&
 	grep -Eq "^site-a +2 with-cdrom +oneadmin:oneadmin +2 +1 +1 " out &&
 	grep -Eq "^site-a +3 snapvm +oneadmin:oneadmin +2 +2 +0 " out &&
-	test "$(grep -c "^site-a " out)" = 4
+	grep -Eq "^site-a +6 gone +oneadmin:oneadmin +1 +1 +0 .* RETIRED,signed" out &&
+	test "$(grep -c "^site-a " out)" = 5
 '
 
 # The snapshot-mode disks of VM 3 are left non-primary: a forced promote of
@@ -326,19 +438,24 @@ test_expect_success 'register into a datastore of another pool: refused, nothing
 	test "$(count b one.imagepool.info IMAGE)" = 0
 '
 
-test_expect_success 'a corrupted manifest (bad checksum): one clear error, nothing registered' '
+test_expect_success 'a corrupted manifest (bad signature): one clear error, nothing registered' '
 	test_exit_code 2 onedr_sb register 4 >out 2>err &&
-	one_line err && grep -q "VM 4: its manifest on $P/one-sys-4-0 is damaged (checksum mismatch" err &&
+	one_line err && grep -q "VM 4: its manifest on $P/one-sys-4-0 is damaged (signature does not match" err &&
 	test "$(count b one.imagepool.info IMAGE)" = 0
 '
 
 test_expect_success 'register --all registers every Ceph disk once, as persistent images by SOURCE' '
+	# one-5 already registered here by hand, its SOURCE written with a blank:
+	# the same RBD, which must not get a second image
+	call b one.image.allocate "NAME=snap-data-by-hand TYPE=DATABLOCK PERSISTENT=YES SOURCE=\" $P/one-5\" FORMAT=raw SIZE=16" i:100 b:1 >id &&
 	onedr_sb register --all >out 2>err &&
-	grep -q "register: 4 VMs, 9 disks: 9 registered, 0 already registered, 0 failed" out &&
+	grep -q "register: 4 VMs, 9 disks: 8 registered, 1 already registered, 0 failed" out &&
+	grep -q "^VM site-a/3 (snapvm): disk 0 $P/one-5: image $(cat id) (already registered)" out &&
+	grep -q "^VM site-a/6 (gone): retired (it no longer exists on site-a), skipped" out &&
 	grep -q "WARN: register: 1 damaged manifests in pool .$P. were skipped" err &&
 	grep -q "disk 1 UNPROTECTED, not registered" out &&
 	call b one.imagepool.info i:-2 i:-1 i:-1 >pool.xml &&
-	for d in $DISKS $SNAPDISKS; do grep -q "<SOURCE><!\[CDATA\[$P/$d\]\]></SOURCE>" pool.xml || exit 1; done &&
+	for d in $DISKS $SNAPDISKS; do grep -q "<SOURCE><!\[CDATA\[ *$P/$d\]\]></SOURCE>" pool.xml || exit 1; done &&
 	test "$(grep -o "<PERSISTENT>1</PERSISTENT>" pool.xml | wc -l)" = 9 &&
 	grep -q "<UNAME>alice</UNAME><GNAME>users</GNAME><NAME>db \[1\] (main) x-vm1-disk2</NAME>" pool.xml &&
 	grep -q "<UNAME>oneadmin</UNAME><GNAME>oneadmin</GNAME><NAME>db-os</NAME>" pool.xml

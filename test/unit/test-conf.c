@@ -51,7 +51,14 @@ int main(void)
 	conf_free(&conf);
 
 	ok(load("", &conf, &err) == 0 && conf.ceph.connect_timeout == 30 && conf.concurrency == 16 &&
-	   conf.peer_name == NULL, "an empty file keeps the defaults");
+	   conf.peer_name == NULL && conf.signing_key == NULL, "an empty file keeps the defaults");
+	conf_free(&conf);
+
+	ok(load("SIGNING_KEY = \"/etc/one/onedr.key\"\n", &conf, &err) == 0, "SIGNING_KEY loads");
+	is_str(conf.signing_key, "/etc/one/onedr.key", "SIGNING_KEY is the key file's path");
+	conf_free(&conf);
+	ok(load("SIGNING_KEY = \"\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "SIGNING_KEY"),
+	   "an empty SIGNING_KEY is an error: %s", err.msg);
 	conf_free(&conf);
 
 	ok(load("SITE = \"a\"\nPOOL = \"x\n", &conf, &err) == -EINVAL, "an unterminated quote is an error");

@@ -4,14 +4,20 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
 
 #include "manifest.h"
 #include "one-doc.h"
-#include "sha256.h"
 #include "tap.h"
+
+static struct manifest_key *key, *other_key;
 
 static char *slurp(const char *rel, size_t *len)
 {
@@ -48,22 +54,59 @@ static const struct tmpl_attr *nth(const struct tmpl *t, const char *name, int n
 	return a;
 }
 
-static void test_sha256(void)
+static void test_keys(void)
 {
-	char hex[SHA256_HEX_LEN + 1];
-	char big[1000];
+	char path[] = "/tmp/onedr-test-key-XXXXXX";
+	struct manifest_error err = { "" };
+	struct manifest_key *k = NULL;
+	int fd = mkstemp(path);
 
-	sha256_hex("abc", 3, hex);
-	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256('abc')");
-	sha256_hex("", 0, hex);
-	is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256('')");
-	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
-	is_str(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
-	       "sha256 of the 56-byte NIST message (two blocks of padding)");
-	memset(big, 'a', sizeof(big));
-	sha256_hex(big, sizeof(big), hex);
-	is_str(hex, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3",
-	       "sha256 of 1000 'a'");
+	ok(manifest_key_new("0123456789abcdef0123456789abcdef", 32, &key) == 0 &&
+	   manifest_key_new("another key, 32 bytes long......", 32, &other_key) == 0, "test keys");
+	ok(manifest_key_new("short", 5, &k) == -EINVAL, "a key shorter than 32 bytes: -EINVAL");
+	if (fd < 0 || write(fd, "0123456789abcdef0123456789abcdef", 32) != 32) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	fchmod(fd, 0644);
+	ok(manifest_key_load(path, &k, &err) == -EPERM && strstr(err.msg, path) &&
+	   strstr(err.msg, "group or others") && strstr(err.msg, "0644"),
+	   "a key file readable by others is refused, naming it (%s)", err.msg);
+	fchmod(fd, 0600);
+	ok(manifest_key_load(path, &k, &err) == 0 && k && k->len == 32 &&
+	   !memcmp(k->bytes, key->bytes, 32), "a 0600 key file of 32 bytes is the key");
+	manifest_key_free(k);
+	k = NULL;
+	if (ftruncate(fd, 16) < 0)
+		exit(1);
+	ok(manifest_key_load(path, &k, &err) == -EINVAL && strstr(err.msg, "32 to 1024 bytes") &&
+	   !strstr(err.msg, "0123"), "a key file of 16 bytes is refused, its content not shown (%s)", err.msg);
+	close(fd);
+	unlink(path);
+	ok(manifest_key_load(path, &k, &err) == -ENOENT && strstr(err.msg, path),
+	   "a missing key file: -ENOENT naming it");
+	ok(manifest_key_load("/tmp", &k, &err) == -EINVAL && strstr(err.msg, "not a regular file"),
+	   "a directory is not a key file");
+}
+
+static void test_source_split(void)
+{
+	char pool[64], rbd[64];
+	bool snap = true;
+
+	ok(manifest_source_split(" one/one-5", "one", pool, rbd, sizeof(pool), &snap) == 0 &&
+	   !strcmp(pool, "one") && !strcmp(rbd, "one-5") && !snap, "' one/one-5' is one/one-5");
+	ok(manifest_source_split("one / one-5 \n", "x", pool, rbd, sizeof(pool), &snap) == 0 &&
+	   !strcmp(pool, "one") && !strcmp(rbd, "one-5"), "blanks around the parts are ignored");
+	ok(manifest_source_split("one-5", "one", pool, rbd, sizeof(pool), &snap) == 0 &&
+	   !strcmp(pool, "one") && !strcmp(rbd, "one-5"), "no pool: the default pool");
+	ok(manifest_source_split("one/one-5@snap", "one", pool, rbd, sizeof(pool), &snap) == 0 &&
+	   !strcmp(rbd, "one-5") && snap, "pool/rbd@snap: the RBD, and a snapshot of it");
+	ok(manifest_source_split("a/b/c", "one", pool, rbd, sizeof(pool), &snap) == -EINVAL &&
+	   manifest_source_split("one/", "one", pool, rbd, sizeof(pool), &snap) == -EINVAL &&
+	   manifest_source_split(" ", "one", pool, rbd, sizeof(pool), &snap) == -EINVAL &&
+	   manifest_source_split(NULL, "one", pool, rbd, sizeof(pool), &snap) == -EINVAL,
+	   "a/b/c, one/, blank and NULL are not SOURCEs of an RBD");
 }
 
 static void test_vm_doc(void)
@@ -205,30 +248,44 @@ static void test_build(void)
 		struct manifest *back = NULL;
 		struct manifest_error err = { "" };
 
-		ok(manifest_encode(m, &text, &tlen) == 0, "encoded (%zu bytes)", tlen);
-		ok(text && strncmp(text, "onedr-manifest 1 sha256=", 24) == 0, "header line");
-		ok(manifest_decode(text, tlen, &back, &err) == 0, "decoded: %s", err.msg);
+		ok(manifest_encode(m, NULL, &text, &tlen) == -ENOKEY, "no key, no manifest: -ENOKEY");
+		ok(manifest_encode(m, key, &text, &tlen) == 0, "encoded (%zu bytes)", tlen);
+		ok(text && strncmp(text, "onedr-manifest 2 hmac-sha256=", 29) == 0, "header line");
+		ok(manifest_decode(text, tlen, key, &back, &err) == 0, "decoded: %s", err.msg);
 		ok(back && manifest_same(m, back) && back->time == m->time && back->vm_id == 0,
 		   "decoded manifest equals the original");
+		ok(back && back->auth == MANIFEST_VERIFIED, "signed with the key: verified");
 		manifest_free(back);
-		/* the system datastore the VM ran on (export sets it) travels too */
-		free(text);
-		text = NULL;
-		m->sys_ds = strdup("ceph-sys");
-		ok(manifest_encode(m, &text, &tlen) == 0 &&
-		   manifest_decode(text, tlen, &back, &err) == 0 && back->sys_ds &&
-		   !strcmp(back->sys_ds, "ceph-sys"), "the system datastore's name travels: %s", err.msg);
+		back = NULL;
+		ok(manifest_decode(text, tlen, other_key, &back, &err) == -EBADMSG &&
+		   strstr(err.msg, "signature does not match"), "another key: -EBADMSG (%s)", err.msg);
+		ok(manifest_decode(text, tlen, NULL, &back, &err) == 0 && back->auth == MANIFEST_UNVERIFIED,
+		   "read without a key: unverified");
 		manifest_free(back);
-		free(m->sys_ds);
-		m->sys_ds = NULL;
+		back = NULL;
+		{
+			/* the system datastore the VM ran on (export sets it) travels too */
+			char *t2 = NULL;
+			size_t l2 = 0;
+
+			m->sys_ds = strdup("ceph-sys");
+			ok(manifest_encode(m, key, &t2, &l2) == 0 &&
+			   manifest_decode(t2, l2, key, &back, &err) == 0 && back->sys_ds &&
+			   !strcmp(back->sys_ds, "ceph-sys"), "the system datastore's name travels: %s", err.msg);
+			manifest_free(back);
+			back = NULL;
+			free(t2);
+			free(m->sys_ds);
+			m->sys_ds = NULL;
+		}
 		if (text) {
 			char *body = strchr(text, '<');
 			*strstr(body, "alpine-data-1") = 'A';
-			ok(manifest_decode(text, tlen, &back, &err) == -EBADMSG, "one changed byte: -EBADMSG (%s)", err.msg);
-			text[15] = '2';
-			ok(manifest_decode(text, tlen, &back, &err) == -EPROTONOSUPPORT, "version 2: -EPROTONOSUPPORT (%s)", err.msg);
-			ok(manifest_decode(text, 10, &back, &err) == -EINVAL, "truncated header: -EINVAL");
-			ok(manifest_decode("hello", 5, &back, &err) == -EINVAL, "not a manifest: -EINVAL");
+			ok(manifest_decode(text, tlen, key, &back, &err) == -EBADMSG, "one changed byte: -EBADMSG (%s)", err.msg);
+			text[15] = '3';
+			ok(manifest_decode(text, tlen, key, &back, &err) == -EPROTONOSUPPORT, "version 3: -EPROTONOSUPPORT (%s)", err.msg);
+			ok(manifest_decode(text, 10, key, &back, &err) == -EINVAL, "truncated header: -EINVAL");
+			ok(manifest_decode("hello", 5, key, &back, &err) == -EINVAL, "not a manifest: -EINVAL");
 		}
 		free(text);
 	}
@@ -264,8 +321,8 @@ static void test_escaping(void)
 	/* values the text syntax cannot hold, and the rest of the zoo */
 	tmpl_set(m->user_tmpl, "TRAILING", "C:\\dir\\ with \"quote\"\\");
 	tmpl_set(m->user_tmpl, "ZOO", "[x] (y) <a & b> 'q' \"d\" \\\\ \n\t é ✓");
-	ok(manifest_encode(m, &text, &len) == 0, "encoded");
-	ok(manifest_decode(text, len, &back, &err) == 0, "decoded");
+	ok(manifest_encode(m, key, &text, &len) == 0, "encoded");
+	ok(manifest_decode(text, len, key, &back, &err) == 0, "decoded");
 	is_str(back ? back->name : NULL, "alpine-[1]-(x) y", "name survives");
 	is_str(back ? tmpl_get(back->user_tmpl, "NOTE") : NULL,
 	       "lt < gt > amp & apos ' quot \" backslash \\\\ end", "NOTE survives");
@@ -283,7 +340,7 @@ static void test_escaping(void)
 		memset(big, 'x', MANIFEST_MAX_SIZE);
 		big[MANIFEST_MAX_SIZE] = '\0';
 		tmpl_set(m->user_tmpl, "BIG", big);
-		ok(manifest_encode(m, &text, &len) == -E2BIG, "a manifest past the size limit: -E2BIG");
+		ok(manifest_encode(m, key, &text, &len) == -E2BIG, "a manifest past the size limit: -E2BIG");
 		free(big);
 	}
 	manifest_free(m);
@@ -329,7 +386,7 @@ static void test_unprotected(void)
 		char *text = NULL;
 		size_t len;
 		struct manifest *back = NULL;
-		ok(m && manifest_encode(m, &text, &len) == 0 && manifest_decode(text, len, &back, &err) == 0 &&
+		ok(m && manifest_encode(m, key, &text, &len) == 0 && manifest_decode(text, len, key, &back, &err) == 0 &&
 		   back->n_disks == 3 && back->disks[1].kind == DISK_UNPROTECTED, "unprotected disks survive a round trip");
 		manifest_free(back);
 		free(text);
@@ -338,12 +395,102 @@ static void test_unprotected(void)
 	one_vm_free(vm);
 }
 
+/* m encoded with key, decoded back: the return code, the reason in err */
+static int round_trip(const struct manifest *m, struct manifest **back, struct manifest_error *err)
+{
+	char *text = NULL;
+	size_t len;
+	int r = manifest_encode(m, key, &text, &len);
+
+	*back = NULL;
+	err->msg[0] = '\0';
+	if (r == 0)
+		r = manifest_decode(text, len, key, back, err);
+	free(text);
+	return r;
+}
+
+static void test_trust(void)
+{
+	struct manifest *m = build_fixture("xmlrpc/vm.info.vm0.state-3-39.xml", NULL), *back = NULL;
+	struct manifest_error err = { "" };
+	char *text = NULL, hex[2 * SHA256_DIGEST_LENGTH + 1], *v1;
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	size_t len;
+
+	ok(m != NULL, "manifest built");
+	if (!m)
+		return;
+	ok(manifest_has_disk(m, "one", "one-1") && manifest_has_disk(m, "one", "one-0-0-0") &&
+	   !manifest_has_disk(m, "one", "one-9") && !manifest_has_disk(m, "two", "one-1"),
+	   "manifest_has_disk: its disks' pool/RBD, nothing else");
+
+	/* a version 1 manifest (an older onedr): the same body, a bare checksum */
+	ok(manifest_encode(m, key, &text, &len) == 0, "encoded");
+	{
+		char *body = strchr(text, '\n') + 1, *ver = strstr(body, "<VERSION>2</VERSION>");
+
+		ver[9] = '1';
+		SHA256((unsigned char *)body, strlen(body), d);
+		for (size_t i = 0; i < sizeof(d); i++)
+			sprintf(hex + 2 * i, "%02x", d[i]);
+		if (asprintf(&v1, "onedr-manifest 1 sha256=%s\n%s", hex, body) < 0)
+			exit(1);
+	}
+	ok(manifest_decode(v1, strlen(v1), key, &back, &err) == 0 && back->auth == MANIFEST_UNSIGNED &&
+	   back->vm_id == 0, "version 1 is read, as unsigned (%s)", err.msg);
+	manifest_free(back);
+	back = NULL;
+	strstr(v1, "alpine-data-1")[0] = 'A';
+	ok(manifest_decode(v1, strlen(v1), key, &back, &err) == -EBADMSG && strstr(err.msg, "checksum"),
+	   "version 1 with a changed byte: -EBADMSG (%s)", err.msg);
+	free(v1);
+	free(text);
+
+	/* retired: signed like the rest, and it survives */
+	m->retired = 1795700000;
+	ok(round_trip(m, &back, &err) == 0 && back->retired == 1795700000, "RETIRED survives a round trip");
+	ok(back && manifest_same(m, back), "a retired manifest equals itself");
+	manifest_free(back);
+	back = NULL;
+	ok(manifest_to_text(m, &text) == 0 && strstr(text, "# RETIRED 2026-"), "text form says RETIRED");
+	free(text);
+	{
+		struct manifest *live = build_fixture("xmlrpc/vm.info.vm0.state-3-39.xml", NULL);
+
+		ok(live && !live->retired && !manifest_same(m, live), "retired differs from the live manifest");
+		manifest_free(live);
+	}
+	m->retired = 0;
+
+	/* an image template registering another RBD, or more than onedr writes */
+	tmpl_set(m->disks[1].image, "SOURCE", "one/one-99");
+	ok(round_trip(m, &back, &err) == -EINVAL && strstr(err.msg, "DISK 1") && strstr(err.msg, "one/one-99"),
+	   "a SOURCE that is not the disk's RBD: -EINVAL (%s)", err.msg);
+	tmpl_set(m->disks[1].image, "SOURCE", "one/one-1");
+	ok(round_trip(m, &back, &err) == 0, "SOURCE put back: read");
+	manifest_free(back);
+	back = NULL;
+	tmpl_add(m->disks[1].image, "PATH", "/etc/shadow");
+	ok(round_trip(m, &back, &err) == -EINVAL && strstr(err.msg, "'PATH' is not one onedr writes"),
+	   "an image attribute onedr does not write: -EINVAL (%s)", err.msg);
+	tmpl_remove(m->disks[1].image, "PATH");
+	tmpl_set(m->disks[1].image, "PERSISTENT", "NO");
+	ok(round_trip(m, &back, &err) == -EINVAL && strstr(err.msg, "PERSISTENT"),
+	   "a non-persistent image template: -EINVAL (%s)", err.msg);
+	manifest_free(m);
+}
+
 int main(void)
 {
-	test_sha256();
+	test_keys();
+	test_source_split();
 	test_vm_doc();
 	test_build();
 	test_escaping();
 	test_unprotected();
+	test_trust();
+	manifest_key_free(key);
+	manifest_key_free(other_key);
 	return tap_done();
 }

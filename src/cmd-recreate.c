@@ -261,8 +261,10 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 			if (r == 0)
 				r = tmpl_attr_set(nv, "NETWORK_ID", id);
 			if (r == 0 && map && map->keep_addresses &&
-			    keep_address(nv, a, vn, nic, label, notes) == -EINVAL)
+			    (r = keep_address(nv, a, vn, nic, label, notes)) == -EINVAL) {
+				r = 0;	/* logged */
 				bad++;
+			}
 			nic++;
 		} else {
 			r = copy_vector(t, a, NULL, NULL);
@@ -621,16 +623,20 @@ const struct cmd_entry cmd_recreate_entry = {
 	"Run it on the site taking over, after 'onedr register'. Each VM (its ID on\n"
 	"the other site, or SITE:ID; --all: every VM whose manifest comes from\n"
 	"another site) is created from its manifest: DISKs point at the registered\n"
-	"images, NICs at the networks NETWORK_MAP maps to (IP and MAC kept only\n"
-	"with KEEP_ADDRESSES = \"YES\"), owner and group through USER_MAP and\n"
-	"GROUP_MAP. The VM records its origin in USER_TEMPLATE (ONEDR_SOURCE_SITE,\n"
+	"images, NICs at the networks NETWORK_MAP maps to (the IP kept only with\n"
+	"KEEP_ADDRESSES = \"YES\"; the network derives the MAC, and a MAC that\n"
+	"differs from the VM's is reported), owner and group through USER_MAP and\n"
+	"GROUP_MAP. Scheduler requirements naming the other site's hosts or\n"
+	"datastores (ID, NAME, HOSTNAME, CLUSTER_ID...) are dropped and reported.\n"
+	"The VM records its origin in USER_TEMPLATE (ONEDR_SOURCE_SITE,\n"
 	"ONEDR_SOURCE_VM): a rerun finds it and creates nothing twice.\n"
 	"Every check runs before anything is created.\n"
 	"\n"
 	"  -p, --pool P          the pool holding the manifests\n"
 	"  --all                 every VM from another site\n"
 	"  --hold                leave the VMs on hold (the default)\n"
-	"  --deploy HOST         deploy them on HOST (name or ID)\n"
+	"  --deploy HOST         deploy them on HOST (name or ID), on the system\n"
+	"                        datastore SYSTEM_DATASTORE_MAP maps theirs to\n"
 	"  --start               release them to the scheduler\n"
 	"  --drop-unprotected    recreate VMs without their disks that are not on\n"
 	"                        Ceph (each is named); without it such VMs are refused\n"

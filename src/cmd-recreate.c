@@ -261,8 +261,10 @@ static int build(struct cmd_ctx *ctx, const struct manifest *m, const struct sit
 			if (r == 0)
 				r = tmpl_attr_set(nv, "NETWORK_ID", id);
 			if (r == 0 && map && map->keep_addresses &&
-			    keep_address(nv, a, vn, nic, label, notes) == -EINVAL)
+			    (r = keep_address(nv, a, vn, nic, label, notes)) == -EINVAL) {
+				r = 0;	/* logged */
 				bad++;
+			}
 			nic++;
 		} else {
 			r = copy_vector(t, a, NULL, NULL);
@@ -611,9 +613,12 @@ const struct cmd_entry cmd_recreate_entry = {
 	"Run it on the site taking over, after 'onedr register'. Each VM (its ID on\n"
 	"the other site, or SITE:ID; --all: every VM whose manifest comes from\n"
 	"another site) is created from its manifest: DISKs point at the registered\n"
-	"images, NICs at the networks NETWORK_MAP maps to (IP and MAC kept only\n"
-	"with KEEP_ADDRESSES = \"YES\"), owner and group through USER_MAP and\n"
-	"GROUP_MAP. The VM records its origin in USER_TEMPLATE (ONEDR_SOURCE_SITE,\n"
+	"images, NICs at the networks NETWORK_MAP maps to (the IP kept only with\n"
+	"KEEP_ADDRESSES = \"YES\"; the network derives the MAC, and a MAC that\n"
+	"differs from the VM's is reported), owner and group through USER_MAP and\n"
+	"GROUP_MAP. Scheduler requirements naming the other site's hosts or\n"
+	"datastores (ID, NAME, HOSTNAME, CLUSTER_ID...) are dropped and reported.\n"
+	"The VM records its origin in USER_TEMPLATE (ONEDR_SOURCE_SITE,\n"
 	"ONEDR_SOURCE_VM): a rerun finds it and creates nothing twice.\n"
 	"Only manifests signed with SIGNING_KEY are used; --all skips the VMs\n"
 	"whose manifest is retired (they no longer exist on their site).\n"
@@ -623,7 +628,9 @@ const struct cmd_entry cmd_recreate_entry = {
 		CMD_OPT_POOL("the pool holding the manifests"),
 		{ "all", 0, ARG_FLAG, NULL, 0, "every VM from another site" },
 		{ "hold", 0, ARG_FLAG, NULL, 0, "leave the VMs on hold (the default)" },
-		{ "deploy", 0, ARG_STRING, "HOST", 0, "deploy them on HOST (name or ID)" },
+		{ "deploy", 0, ARG_STRING, "HOST", 0,
+		  "deploy them on HOST (name or ID), on the system\n"
+		  "datastore SYSTEM_DATASTORE_MAP maps theirs to" },
 		{ "start", 0, ARG_FLAG, NULL, 0, "release them to the scheduler" },
 		{ "drop-unprotected", 0, ARG_FLAG, NULL, 0,
 		  "recreate VMs without their disks that are not on\n"

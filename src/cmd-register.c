@@ -75,8 +75,8 @@ static int settle_name(const struct site_objs *site, const struct reg_disk *plan
 		return 0;
 	snprintf(alt, sizeof(alt), "%s-%s", name, rd->m->site);
 	if (name_taken(site, planned, n, alt, caller) || name_taken(site, planned, n, alt, rd->user->id)) {
-		log_error(0, "%s: an image named '%s' and one named '%s' already belong to '%s' or '%s' here: rename one of them",
-			  label, name, alt, rd->user->name, caller == rd->user->id ? rd->user->name : "the caller");
+		log_error(0, "%s: the image names '%s' and '%s' are both taken here, by the caller or by '%s' (image names are unique per owner): rename one of those images",
+			  label, name, alt, rd->user->name);
 		return -EEXIST;
 	}
 	snprintf(rd->name, sizeof(rd->name), "%s", alt);
@@ -346,7 +346,9 @@ const struct cmd_entry cmd_register_entry = {
 	"USER_MAP and GROUP_MAP of onedr.conf map the other site's names to.\n"
 	"An image whose SOURCE names the same pool and RBD is reused (blanks and\n"
 	"the form of the SOURCE aside): a rerun registers nothing twice, and no RBD\n"
-	"gets two images. Every check runs before anything is created.\n"
+	"gets two images. An image whose NAME the caller or the mapped user already\n"
+	"has here is registered as NAME-SITE. Every check runs before anything is\n"
+	"created. An owner that cannot be set is an error (exit code 1).\n"
 	"Only manifests signed with SIGNING_KEY are used; --all skips the VMs\n"
 	"whose manifest is retired (they no longer exist on their site).\n"
 	"\n"

@@ -36,6 +36,7 @@ print(r[1])
 PY
 }
 count() { call "$1" "$2" i:-2 i:-1 i:-1 | grep -o "<$3><ID>" | wc -l; }
+images_are() { test "$(count b one.imagepool.info IMAGE)" = "$1"; }
 vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
 onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
 onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
@@ -73,7 +74,7 @@ test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores, n
 	call a one.datastore.update i:2 "CLONE_TARGET_CEPH=SYSTEM LN_TARGET_CEPH=SYSTEM DISK_TYPE_CEPH=FILE" i:1 &&
 	call a one.vn.allocate "NAME=lan BRIDGE=br0 VN_MAD=bridge AR=[TYPE=IP4, IP=10.0.0.10, SIZE=20] DNS=10.0.0.1 GATEWAY=10.0.0.1" i:-1 &&
 	call a one.vn.allocate "NAME=wan BRIDGE=br1 VN_MAD=bridge AR=[TYPE=IP4, IP=172.16.0.10, SIZE=20]" i:-1 &&
-	call b one.vn.allocate "NAME=lan-b BRIDGE=br0 VN_MAD=bridge AR=[TYPE=IP4, IP=10.0.0.10, SIZE=20] DNS=10.0.0.1 GATEWAY=10.0.0.1" i:-1 &&
+	call b one.vn.allocate "NAME=lan-b BRIDGE=br0 VN_MAD=bridge AR=[TYPE=IP4, IP=10.0.0.10, MAC=02:01:0a:00:00:0a, SIZE=20] DNS=10.0.0.1 GATEWAY=10.0.0.1" i:-1 &&
 	call b one.vn.allocate "NAME=wan-b BRIDGE=br1 VN_MAD=bridge AR=[TYPE=IP4, IP=192.168.9.10, SIZE=20]" i:-1 &&
 	call a one.user.allocate alice alicepw && call b one.user.allocate alice alicepw &&
 	SAP=$(cat "$TRASH/a.pid") && SBP=$(cat "$TRASH/b.pid") &&
@@ -83,6 +84,7 @@ test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores, n
 	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/b.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"
 	  echo "DATASTORE_MAP = [ FROM = \"ceph-img\", TO = \"ceph-img-b\" ]"
 	  echo "DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-img-b\" ]"
+	  echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-sys-b\" ]"
 	  echo "NETWORK_MAP = [ FROM = \"lan\", TO = \"lan-b\", KEEP_ADDRESSES = \"YES\" ]"
 	  echo "NETWORK_MAP = [ FROM = \"wan\", TO = \"wan-b\" ]"
 	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
@@ -152,6 +154,7 @@ NIC = [ NETWORK_ID = 1 ]
 FEATURES = [ ACPI = \"yes\" ]
 RAW = [ TYPE = \"kvm\", DATA = \"<devices><serial type=\\\"pty\\\"/></devices>\" ]
 SCHED_REQUIREMENTS = \"HYPERVISOR = kvm\"
+SCHED_DS_REQUIREMENTS = \"ID = 101\"
 CONTEXT = [ NETWORK = \"YES\", START_SCRIPT = \"echo \\\"a [b] & <c>\\\" \\\\ x
 second line\" ]
 NOTE = \"q \\\" [x] (y) < & > \\\\ back\\\\slash
@@ -444,27 +447,63 @@ test_expect_success 'a corrupted manifest (bad signature): one clear error, noth
 	test "$(count b one.imagepool.info IMAGE)" = 0
 '
 
-test_expect_success 'register --all registers every Ceph disk once, as persistent images by SOURCE' '
-	# one-5 already registered here by hand, its SOURCE written with a blank:
-	# the same RBD, which must not get a second image
-	call b one.image.allocate "NAME=snap-data-by-hand TYPE=DATABLOCK PERSISTENT=YES SOURCE=\" $P/one-5\" FORMAT=raw SIZE=16" i:100 b:1 >id &&
-	onedr_sb register --all >out 2>err &&
-	grep -q "register: 4 VMs, 9 disks: 8 registered, 1 already registered, 0 failed" out &&
-	grep -q "^VM site-a/3 (snapvm): disk 0 $P/one-5: image $(cat id) (already registered)" out &&
+test_expect_success 'register refuses, before creating anything, a disk whose NAME and NAME-SITE are both taken here' '
+	call b one.image.allocate "NAME=alpine-data SOURCE=elsewhere/a FORMAT=raw SIZE=1" i:102 b:1 >t1 &&
+	call b one.image.allocate "NAME=alpine-data-site-a SOURCE=elsewhere/b FORMAT=raw SIZE=1" i:102 b:1 >t2 &&
+	test_exit_code 2 onedr_sb register 0 >out 2>err &&
+	one_line err &&
+	grep -q "VM site-a/0 (alpine-0-rep) disk 1 ($P/one-1): the image names .alpine-data. and .alpine-data-site-a. are both taken here" err &&
+	images_are 2 &&
+	call b one.image.delete "i:$(cat t1)" b:0 >/dev/null && call b one.image.delete "i:$(cat t2)" b:0 >/dev/null &&
+	wait_until 20 "images deleted" images_are 0
+'
+
+# Site-b already has images of its own: oneadmin's "db-os" (the name of a
+# disk of VM 1 on site-a), alice's "dup-1", and oneadmin's "dup-1" whose
+# SOURCE is VM 1's volatile disk (as an earlier register whose chown to
+# alice failed would leave it). oned's image names are unique per owner.
+test_expect_success 'setup: images on site-b whose names clash with the manifests'"'"' images' '
+	call b one.image.allocate "NAME=db-os SOURCE=elsewhere/x FORMAT=raw SIZE=1" i:102 b:1 >id &&
+	call b one.image.allocate "NAME=dup-1 SOURCE=elsewhere/y FORMAT=raw SIZE=1" i:102 b:1 >dup_alice &&
+	call b one.image.chown "i:$(cat dup_alice)" i:2 i:1 >/dev/null &&
+	call b one.image.allocate "NAME=dup-1 SOURCE=$P/one-sys-1-2 FORMAT=raw SIZE=8 PERSISTENT=YES" i:100 b:1 >dup_admin &&
+	test "$(count b one.imagepool.info IMAGE)" = 3
+'
+
+# one-5 is also registered here by hand already, its SOURCE written with a
+# blank: the same RBD, which must not get a second image.
+test_expect_success 'register --all registers every Ceph disk once by SOURCE; a taken NAME becomes NAME-SITE; a failed chown is an error' '
+	call b one.image.allocate "NAME=snap-data-by-hand TYPE=DATABLOCK PERSISTENT=YES SOURCE=\" $P/one-5\" FORMAT=raw SIZE=16" i:100 b:1 >byhand &&
+	test_exit_code 1 onedr_sb register --all >out 2>err &&
+	grep -q "register: 4 VMs, 9 disks: 7 registered, 1 already registered, 1 failed" out &&
+	grep -q "^VM site-a/3 (snapvm): disk 0 $P/one-5: image $(cat byhand) (already registered)" out &&
 	grep -q "^VM site-a/6 (gone): retired (it no longer exists on site-a), skipped" out &&
 	grep -q "WARN: register: 1 damaged manifests in pool .$P. were skipped" err &&
 	grep -q "disk 1 UNPROTECTED, not registered" out &&
+	grep -q "^VM site-a/1 (db \[1\] (main) x): disk 0 $P/one-3: image [0-9]* (registered as .db-os-site-a.: .db-os. is taken here)" out &&
+	grep -q "^VM site-a/1 (db \[1\] (main) x): disk 2 $P/one-sys-1-2: image $(cat dup_admin) registered, but its owner could not be set .*already owns image \[$(cat dup_alice)\] with NAME dup-1" out &&
 	call b one.imagepool.info i:-2 i:-1 i:-1 >pool.xml &&
 	for d in $DISKS $SNAPDISKS; do grep -q "<SOURCE><!\[CDATA\[ *$P/$d\]\]></SOURCE>" pool.xml || exit 1; done &&
 	test "$(grep -o "<PERSISTENT>1</PERSISTENT>" pool.xml | wc -l)" = 9 &&
-	grep -q "<UNAME>alice</UNAME><GNAME>users</GNAME><NAME>db \[1\] (main) x-vm1-disk2</NAME>" pool.xml &&
+	grep -q "<UNAME>oneadmin</UNAME><GNAME>oneadmin</GNAME><NAME>db-os-site-a</NAME>" pool.xml &&
 	grep -q "<UNAME>oneadmin</UNAME><GNAME>oneadmin</GNAME><NAME>db-os</NAME>" pool.xml
 '
 
-test_expect_success 'register again registers nothing new' '
+test_expect_success 'recreate refuses a VM whose registered image is not the mapped owner'"'"'s, nothing created' '
+	test_exit_code 2 onedr_sb recreate 0 1 --deploy host-b >out 2>err &&
+	one_line err &&
+	grep -q "VM site-a/1 (db \[1\] (main) x): registered image $(cat dup_admin) is owned by oneadmin, expected alice: rerun onedr register" err &&
+	test "$(count b one.vmpool.info VM)" = 0
+'
+
+test_expect_success 'once the clash is gone, register again sets the owner and registers nothing new' '
+	call b one.image.delete "i:$(cat dup_alice)" b:0 >/dev/null &&
+	wait_until 20 "image deleted" images_are 10 &&
 	onedr_sb register --all >out &&
 	grep -q "9 disks: 0 registered, 9 already registered, 0 failed" out &&
-	test "$(count b one.imagepool.info IMAGE)" = 9
+	call b one.imagepool.info i:-2 i:-1 i:-1 >pool.xml &&
+	grep -q "<UNAME>alice</UNAME><GNAME>users</GNAME><NAME>dup-1</NAME>" pool.xml &&
+	test "$(count b one.imagepool.info IMAGE)" = 10
 '
 
 test_expect_success 'recreate of the VM with an unprotected disk is refused, nothing created' '
@@ -481,21 +520,46 @@ test_expect_success 'recreate --deploy refuses a VM whose disks are not primary 
 	test "$(count b one.vmpool.info VM)" = 0
 '
 
-test_expect_success 'recreate brings VMs 0 and 1 back, deployed and running on site-b' '
+test_expect_success 'recreate --deploy without a SYSTEM_DATASTORE_MAP: one line naming every VM, nothing created' '
+	grep -v SYSTEM_DATASTORE_MAP "$TRASH/b.conf" >nosys.conf &&
+	test_exit_code 2 "$ONEDR" -c nosys.conf recreate 0 1 --deploy host-b >out 2>err &&
+	one_line err &&
+	grep -q "no SYSTEM_DATASTORE_MAP for system datastore .ceph-sys. in nosys.conf: VM site-a/0 (alpine-0-rep), VM site-a/1 (db \[1\] (main) x)$" err &&
+	test "$(count b one.vmpool.info VM)" = 0
+'
+
+test_expect_success 'recreate --deploy onto a system datastore the Ceph images cannot use (TM local), or onto an image datastore: refused, nothing created' '
+	sed "s|TO = \"ceph-sys-b\"|TO = \"system\"|" "$TRASH/b.conf" >local.conf &&
+	test_exit_code 2 "$ONEDR" -c local.conf recreate 0 --deploy host-b >out 2>err &&
+	test "$(grep -c ^ERROR err)" = 3 &&
+	grep -q "VM site-a/0 (alpine-0-rep): disk 0: image datastore .ceph-img-b. (TM_MAD ceph) does not support system datastore .system. (TM_MAD local)" err &&
+	sed "s|TO = \"ceph-sys-b\"|TO = \"ceph-img-b\"|" "$TRASH/b.conf" >img.conf &&
+	test_exit_code 2 "$ONEDR" -c img.conf recreate 0 --deploy host-b >out 2>err &&
+	one_line err && grep -q "datastore .ceph-img-b. (mapped from .ceph-sys.) is not a system datastore" err &&
+	test "$(count b one.vmpool.info VM)" = 0
+'
+
+test_expect_success 'recreate brings VMs 0 and 1 back, deployed on the mapped Ceph system datastore and running on site-b' '
 	onedr_sb recreate 0 1 --deploy host-b >out &&
-	grep -q "^VM site-a/0 (alpine-0-rep): created as VM 0 (deployed)" out &&
-	grep -q "^VM site-a/1 (db \[1\] (main) x): created as VM 1 (deployed)" out &&
+	grep -q "^VM site-a/0 (alpine-0-rep): created as VM 0 (deployed, system datastore .ceph-sys-b.)" out &&
+	grep -q "^VM site-a/1 (db \[1\] (main) x): created as VM 1 (deployed, system datastore .ceph-sys-b.)" out &&
+	grep -q "^VM site-a/0 (alpine-0-rep): NIC 0 keeps IP 10.0.0.10; its MAC here is 02:01:0a:00:00:0a (network .lan-b.), it was 02:00:0a:00:00:0a" out &&
+	grep -q "^VM site-a/1 (db \[1\] (main) x): SCHED_DS_REQUIREMENTS names site-a.s hosts or datastores (ID), dropped: ID = 101" out &&
+	! grep -q "SCHED_REQUIREMENTS" out &&
 	wait_until 20 "VM 0 RUNNING" test "$(vm_state b 0)" = 3/3 &&
 	wait_until 20 "VM 1 RUNNING" test "$(vm_state b 1)" = 3/3
 '
 
 test_expect_success 'the recreated templates equal the originals, attribute by attribute' '
 	call b one.vm.info i:0 >b0.xml && call b one.vm.info i:1 >b1.xml &&
-	python3 "$TOP_SRCDIR/test/lab/vm-compare.py" "$TRASH/a-vm0.xml" b0.xml lan=lan-b --keep-addresses &&
-	python3 "$TOP_SRCDIR/test/lab/vm-compare.py" "$TRASH/a-vm1.xml" b1.xml lan=lan-b wan=wan-b &&
+	python3 "$TOP_SRCDIR/test/lab/vm-compare.py" "$TRASH/a-vm0.xml" b0.xml lan=lan-b --keep-addresses --system-ds=101:101 &&
+	python3 "$TOP_SRCDIR/test/lab/vm-compare.py" "$TRASH/a-vm1.xml" b1.xml lan=lan-b wan=wan-b --system-ds=101:101 \
+		--dropped=SCHED_DS_REQUIREMENTS &&
 	! python3 "$TOP_SRCDIR/test/lab/vm-compare.py" "$TRASH/a-vm1.xml" b0.xml lan=lan-b >/dev/null &&
+	! python3 "$TOP_SRCDIR/test/lab/vm-compare.py" "$TRASH/a-vm0.xml" b0.xml lan=lan-b --keep-addresses --system-ds=101:0 >/dev/null &&
 	grep -q "<UNAME>alice</UNAME><GNAME>users</GNAME><NAME>db \[1\] (main) x</NAME>" b1.xml &&
 	grep -q "<IP><!\[CDATA\[10.0.0.10\]\]></IP>" b0.xml &&
+	grep -q "<MAC><!\[CDATA\[02:01:0a:00:00:0a\]\]></MAC>" b0.xml &&
 	! grep -q "172.16.0" b1.xml
 '
 

@@ -79,6 +79,16 @@ void cmd_print_options(FILE *f, const struct arg_spec *options)
 	}
 }
 
+int cmd_output_format(const struct cmd_ctx *ctx, enum output_format *ret)
+{
+	bool json = args_has(&ctx->args, "json"), xml = args_has(&ctx->args, "xml");
+
+	if (json && xml)
+		return log_error(0, "-j and -x exclude each other"), -EINVAL;
+	*ret = json ? OUTPUT_JSON : xml ? OUTPUT_XML : OUTPUT_TABLE;
+	return 0;
+}
+
 /* CLI value (if given) over the configuration's. */
 static int override(char **field, const struct args *a, const char *option)
 {

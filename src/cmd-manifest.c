@@ -228,12 +228,8 @@ static int cmd_manifest(struct cmd_ctx *ctx, int argc, char **argv)
 	rados_ioctx_t io;
 	int r;
 
-	if (args_has(&ctx->args, "json") && args_has(&ctx->args, "xml")) {
-		log_error(0, "-j and -x exclude each other");
+	if (cmd_output_format(ctx, &fmt) < 0)
 		return EXIT_USAGE;
-	}
-	fmt = args_has(&ctx->args, "json") ? OUTPUT_JSON :
-	      args_has(&ctx->args, "xml") ? OUTPUT_XML : OUTPUT_TABLE;
 	show_vm = args_get(&ctx->args, "show");
 	if (show_vm && argc > 0) {
 		log_error(0, "--show reads the whole pool: name no images with it");

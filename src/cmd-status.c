@@ -274,12 +274,8 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	size_t n = 0, i;
 	int r, code = EXIT_UNAVAILABLE;
 
-	if (args_has(&ctx->args, "json") && args_has(&ctx->args, "xml")) {
-		log_error(0, "-j and -x exclude each other");
+	if (cmd_output_format(ctx, &format) < 0)
 		return EXIT_USAGE;
-	}
-	format = args_has(&ctx->args, "json") ? OUTPUT_JSON :
-		 args_has(&ctx->args, "xml") ? OUTPUT_XML : OUTPUT_TABLE;
 	no_peer = args_has(&ctx->args, "no-peer");
 	if (cmd_load_conf(ctx) < 0)
 		return EXIT_USAGE;

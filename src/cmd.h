@@ -15,6 +15,7 @@
 #include "mirror.h"
 #include "one-doc.h"
 #include "manifest.h"
+#include "output.h"
 
 /* Exit codes, documented in `onedr help` and the README. */
 enum {
@@ -76,6 +77,9 @@ extern const struct arg_spec cmd_common_options[];
 #define CMD_OPT_JSON { "json", 'j', ARG_FLAG, NULL, 0, "JSON" }
 #define CMD_OPT_XML { "xml", 'x', ARG_FLAG, NULL, 0, "XML" }
 #define CMD_OPT_END { NULL, 0, ARG_FLAG, NULL, 0, NULL }
+
+/* The output format -j / -x ask for (table without either). Logs its error. */
+int cmd_output_format(const struct cmd_ctx *ctx, enum output_format *ret);
 
 /* Print the option lines of a table, as --help shows them. */
 void cmd_print_options(FILE *f, const struct arg_spec *options);

@@ -8,7 +8,6 @@
 J1=$(img j1) J2=$(img j2) S=$(img s) S2=$(img s2)
 
 test_cleanup() {
-	kill -CONT "$(cat "$LAB_DIR/site-b/pid/osd")" 2>/dev/null
 	"$LAB" start site-a >/dev/null 2>&1 || true
 }
 
@@ -59,16 +58,22 @@ test_expect_success 'a rerun of the forced promote is a no-op for the images alr
 	grep -q "^$POOL/$J2: already primary" out
 '
 
-# site-b's OSD, stopped (SIGSTOP): every image call then outlives any deadline
-osd_b() { cat "$LAB_DIR/site-b/pid/osd"; }
-
+# No OSD answers onedr: ms_blackhole_osd (a Ceph client option, in CEPH_ARGS,
+# which onedr honours) drops every message onedr sends to an OSD while the
+# monitors still answer, so every image call outlives its deadline. OP =
+# 300 s keeps librados' own timeout out of the way. (Stopping the OSD itself
+# left site-b's PGs laggy for the tests after.)
 test_expect_success 'a forced promote that outlives --timeout is reported as timed out, with the state left' '
-	kill -STOP "$(osd_b)" &&
-	code=0 && timeout 120 "$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 2 "$S2" >out 2>err || code=$?
-	kill -CONT "$(osd_b)" && cat out err &&
+	sed "s/OP *= *\"[0-9]*\"/OP = \"300\"/" "$LAB_B_ONEDR_CONF" >slow.conf &&
+	grep -q "OP = \"300\"" slow.conf &&
+	code=0 &&
+	{ CEPH_ARGS="--ms_blackhole_osd=true" timeout 120 "$ONEDR" -c slow.conf \
+		promote --force --timeout 2 "$S2" >out 2>err || code=$?; } &&
+	cat out err &&
 	test "$code" -eq 1 &&
 	grep -q "^$POOL/$S2: timed out: \(open: timed out\|.*timed out; state left: \(primary\|non-primary\|unknown\); a rerun retries it\)" out &&
-	grep -q "0 promoted, 0 unchanged, 0 refused, 0 failed, 1 timed out" out
+	grep -q "0 promoted, 0 unchanged, 0 refused, 0 failed, 1 timed out" out &&
+	is_non_primary b "$S2"
 '
 
 test_expect_success 'a rerun finishes what the timed-out promote left, with the data intact' '

@@ -107,6 +107,8 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		goto out;
 	}
 	r = rbd_metadata_set(img, MANIFEST_META_KEY, text);
+	if (r == -EROFS)
+		r = -EBUSY;	/* primary, but another client holds the lock */
 	if (r < 0) {
 		rbd_mirror_image_get_info_cleanup(&info);
 		goto out;

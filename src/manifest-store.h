@@ -29,8 +29,9 @@ enum store_result {
 /*
  * Write m into image's metadata unless it already holds the same manifest
  * (its time aside). Returns 0 and what happened in *ret, or -ENOENT (no such
- * image), -EROFS (non-primary), -E2BIG (manifest too large), -ETIMEDOUT, or
- * another -errno from librbd.
+ * image), -EROFS (non-primary), -EBUSY (primary, but another client holds
+ * the exclusive lock and will not release it: ceph_lock_describe() says
+ * who), -E2BIG (manifest too large), -ETIMEDOUT, or another -errno from librbd.
  */
 int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		const struct timespec *deadline, enum store_result *ret);

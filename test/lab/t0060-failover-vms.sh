@@ -265,9 +265,8 @@ test_expect_success 'onedr manifest on site-b lists the four VMs from site-a, an
 	test "$(grep -c "^site-a " out)" = 4
 '
 
-# The snapshot-mode disks of VM 3 are left non-primary: a forced promote of
-# a snapshot-mode image with its peer dead can hang (LAB-FACTS; onedr reports
-# it as timed out), and recreate must refuse to start a VM on them.
+# The snapshot-mode disks of VM 3 stay non-primary for now, on purpose:
+# recreate must refuse to start a VM on them. They are promoted after that.
 test_expect_success 'site-a dies (Ceph and oned); promote --force of the journal disks on site-b' '
 	"$LAB" kill site-a && kill "$SA" && SA= &&
 	onedr_sb promote --force --timeout 60 $(for d in $DISKS one-sys-4-0; do echo "$P/$d"; done) >out &&
@@ -351,6 +350,16 @@ test_expect_success 'recreate --deploy refuses a VM whose disks are not primary 
 	grep -q "VM site-a/3 (snapvm): disk 0 ($P/one-5) is not primary here: promote it first" err &&
 	grep -q "VM site-a/3 (snapvm): disk 1 ($P/one-sys-3-1) is not primary here: promote it first" err &&
 	test "$(count b one.vmpool.info VM)" = 0
+'
+
+# site-b's rbd-mirror, stuck on dead site-a, watches and locks them: promote
+# --force takes them from it (the first promote blocklisted its client).
+test_expect_success 'promote --force of the snapshot-mode disks of VM 3: primary and writable' '
+	onedr_sb promote --force --timeout 60 $(for d in $SNAPDISKS; do echo "$P/$d"; done) >out &&
+	for d in $SNAPDISKS; do
+		grep -q "^$P/$d: promoted (forced)" out && is_primary b "$d" &&
+		rbd_b image-meta set "$P/$d" onedr.t0060 yes || exit 1
+	done
 '
 
 test_expect_success 'recreate brings VMs 0 and 1 back, deployed and running on site-b' '

@@ -1,0 +1,212 @@
+/*
+ * ceph-lock.c: exclusive-lock owners, and taking an image from this site's
+ * rbd-mirror on a forced promote; see ceph-lock.h.
+ *
+ * Why a forced promote hangs (Ceph 16.2, measured in the lab with site-a
+ * killed): librbd's snapshot-mode promote creates an orphan snapshot, then
+ * lists the image's watchers and, while an rbd-mirror instance is among
+ * them, waits for it to close the image, re-listing every 5 s, without end.
+ * Site-b's rbd-mirror never closes it: its image replayer is stuck on the
+ * dead peer. A journal-mode promote does not wait, but that rbd-mirror keeps
+ * the exclusive lock and never answers the request to release it, so every
+ * write and image-meta set fails with EROFS ("failed to lock image").
+ *
+ * What works: blocklisting that rbd-mirror client. The OSDs drop its watches
+ * at once, so the snapshot-mode promote goes on (about 5 s), and a lock whose
+ * owner is blocklisted and no longer watching is one librbd breaks itself;
+ * onedr breaks it at once so the image is free right after the promote.
+ * rbd-mirror runs one librados client per pool: only that pool's replayer
+ * is cut off; the daemon notices, starts the pool's replayer again with a
+ * new client, and replication resumes when the peer is back (t0035).
+ *
+ * Which client is this site's rbd-mirror: librbd's mirror instance id of the
+ * image (rbd_mirror_image_get_instance_id) is the global id of the
+ * rbd-mirror client the pool's leader assigned the image to, and the pool's
+ * class method answers it only while that instance still watches the pool's
+ * rbd_mirroring object (-ESTALE otherwise). A lock owner or watcher
+ * "client.<that id>" is that daemon; no other client is ever blocklisted.
+ */
+#include "config.h"
+
+#include "ceph-lock.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ceph.h"
+
+#define LOCK_NAME "rbd_lock"	/* librbd's exclusive lock on rbd_header.<id> */
+
+int ceph_lock_owner(rbd_image_t image, struct ceph_lock_owner *ret_owner)
+{
+	struct ceph_lock_owner o;
+	char tag[128];
+	size_t tag_len = sizeof(tag), entity_len = sizeof(o.entity);
+	size_t cookie_len = sizeof(o.cookie), addr_len = sizeof(o.addr);
+	int exclusive = 0;
+	ssize_t n;
+
+	/* an exclusive lock has one locker, which fits the owner's fields */
+	memset(&o, 0, sizeof(o));
+	n = rbd_list_lockers(image, &exclusive, tag, &tag_len, o.entity, &entity_len,
+			     o.cookie, &cookie_len, o.addr, &addr_len);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -ENOENT;
+	*ret_owner = o;
+	return 0;
+}
+
+/* "client.<id>" of the live rbd-mirror instance serving image. -ENOENT:
+ * none (not assigned, or the instance is gone: -ESTALE from the class). */
+static int mirror_entity(rbd_image_t image, char *buf, size_t len)
+{
+	char id[32];		/* a 64-bit global id */
+	size_t id_len = sizeof(id);
+	int r;
+
+	r = rbd_mirror_image_get_instance_id(image, id, &id_len);
+	if (r == -ESTALE)
+		return -ENOENT;
+	if (r < 0)
+		return r;
+	snprintf(buf, len, "client.%s", id);
+	return 0;
+}
+
+/* The address of the watcher whose entity is `entity`. -ENOENT: none. */
+static int watcher_addr(rbd_image_t image, const char *entity, char *buf, size_t len)
+{
+	rbd_image_watcher_t w[16];
+	size_t n = sizeof(w) / sizeof(w[0]), i;
+	char name[64];
+	int r;
+
+	r = rbd_watchers_list(image, w, &n);
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "client.%" PRId64, w[i].id);
+		if (r == -ENOENT && !strcmp(name, entity)) {
+			snprintf(buf, len, "%s", w[i].addr);
+			r = 0;
+		}
+	}
+	rbd_watchers_list_cleanup(w, n);
+	return r;
+}
+
+/* Blocklist addr once per process: the images of a pool share one
+ * rbd-mirror client, and each blocklisting is a monitor command. */
+static int blocklist_once(rados_t rados, const char *addr)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char done[8][128];
+	static size_t ndone;
+	char a[128];
+	size_t i;
+	int r = 0;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < ndone && strcmp(done[i], addr); i++)
+		;
+	if (i == ndone) {
+		snprintf(a, sizeof(a), "%s", addr);
+		r = rados_blocklist_add(rados, a, CEPH_LOCK_BLOCKLIST_SECONDS);
+		if (r == 0 && ndone < sizeof(done) / sizeof(done[0]))
+			snprintf(done[ndone++], sizeof(done[0]), "%s", addr);
+	}
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+int ceph_lock_take_from_mirror(rados_t rados, rados_ioctx_t io, rbd_image_t image,
+			       struct ceph_lock_owner *ret_owner)
+{
+	struct ceph_lock_owner o;
+	char mirror[64], id[64], oid[96];
+	bool locked;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	r = ceph_lock_owner(image, &o);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	locked = r == 0;
+	r = mirror_entity(image, mirror, sizeof(mirror));
+	if (r == -ENOENT && !locked)
+		return 0;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == -ENOENT || (locked && strcmp(o.entity, mirror))) {
+		*ret_owner = o;
+		return -EBUSY;	/* not ours to break */
+	}
+	if (!locked) {
+		/* it only watches: that holds up a promote, not a primary */
+		rbd_mirror_image_info_t info;
+		bool primary;
+
+		r = rbd_mirror_image_get_info(image, &info, sizeof(info));
+		if (r < 0)
+			return r;
+		primary = info.primary;
+		rbd_mirror_image_get_info_cleanup(&info);
+		if (primary)
+			return 0;
+		snprintf(o.entity, sizeof(o.entity), "%s", mirror);
+		r = watcher_addr(image, mirror, o.addr, sizeof(o.addr));
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	o.mirror = true;
+	r = blocklist_once(rados, o.addr);
+	if (r < 0)
+		return r;
+	if (locked) {
+		r = rbd_get_id(image, id, sizeof(id));
+		if (r < 0)
+			return r;
+		snprintf(oid, sizeof(oid), "rbd_header.%s", id);
+		r = rados_break_lock(io, oid, LOCK_NAME, o.entity, o.cookie);
+		if (r < 0 && r != -ENOENT)	/* -ENOENT: librbd broke it already */
+			return r;
+	}
+	*ret_owner = o;
+	return 1;
+}
+
+void ceph_lock_owner_format(const struct ceph_lock_owner *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s at %s%s", o->entity, o->addr,
+		 o->mirror ? " (this site's rbd-mirror)" : "");
+}
+
+int ceph_lock_describe(rados_ioctx_t io, const char *image, const struct timespec *deadline,
+		       char *buf, size_t len)
+{
+	struct ceph_lock_owner o;
+	char mirror[64];
+	rbd_image_t img;
+	int r;
+
+	r = ceph_image_open(io, image, true, deadline, &img);
+	if (r < 0)
+		return r;
+	r = ceph_lock_owner(img, &o);
+	if (r == 0) {
+		o.mirror = mirror_entity(img, mirror, sizeof(mirror)) == 0 &&
+			   !strcmp(mirror, o.entity);
+		ceph_lock_owner_format(&o, buf, len);
+	}
+	ceph_image_close(img, deadline);
+	return r;
+}

@@ -102,35 +102,67 @@ static int watcher_addr(rbd_image_t image, const char *entity, char *buf, size_t
 	return r;
 }
 
-/* Blocklist addr once per process: the images of a pool share one
- * rbd-mirror client, and each blocklisting is a monitor command. */
-static int blocklist_once(rados_t rados, const char *addr)
+/* The rbd-mirror clients this process blocklisted: the images of a pool
+ * share one, each blocklisting is a monitor command, and once blocklisted
+ * the client no longer answers as the pool's instance (-ESTALE), so the
+ * locks it still holds on other images are known from here. */
+static pthread_mutex_t taken_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct { char entity[64], addr[128]; } taken[8];
+static size_t ntaken;
+
+static bool was_taken(const struct ceph_lock_owner *o)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static char done[8][128];
-	static size_t ndone;
-	char a[128];
+	bool found = false;
+	size_t i;
+
+	pthread_mutex_lock(&taken_lock);
+	for (i = 0; i < ntaken && !found; i++)
+		found = !strcmp(taken[i].entity, o->entity) && !strcmp(taken[i].addr, o->addr);
+	pthread_mutex_unlock(&taken_lock);
+	return found;
+}
+
+static int blocklist_once(rados_t rados, const struct ceph_lock_owner *o)
+{
+	char addr[128];
 	size_t i;
 	int r = 0;
 
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < ndone && strcmp(done[i], addr); i++)
+	pthread_mutex_lock(&taken_lock);
+	for (i = 0; i < ntaken && strcmp(taken[i].addr, o->addr); i++)
 		;
-	if (i == ndone) {
-		snprintf(a, sizeof(a), "%s", addr);
-		r = rados_blocklist_add(rados, a, CEPH_LOCK_BLOCKLIST_SECONDS);
-		if (r == 0 && ndone < sizeof(done) / sizeof(done[0]))
-			snprintf(done[ndone++], sizeof(done[0]), "%s", addr);
+	if (i == ntaken) {
+		snprintf(addr, sizeof(addr), "%s", o->addr);
+		r = rados_blocklist_add(rados, addr, CEPH_LOCK_BLOCKLIST_SECONDS);
+		if (r == 0 && ntaken < sizeof(taken) / sizeof(taken[0])) {
+			memcpy(taken[ntaken].entity, o->entity, sizeof(o->entity));
+			memcpy(taken[ntaken].addr, o->addr, sizeof(o->addr));
+			ntaken++;
+		}
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&taken_lock);
 	return r;
+}
+
+/* Break the exclusive lock o holds on image. */
+static int break_lock(rados_ioctx_t io, rbd_image_t image, const struct ceph_lock_owner *o)
+{
+	char id[64], oid[96];
+	int r;
+
+	r = rbd_get_id(image, id, sizeof(id));
+	if (r < 0)
+		return r;
+	snprintf(oid, sizeof(oid), "rbd_header.%s", id);
+	r = rados_break_lock(io, oid, LOCK_NAME, o->entity, o->cookie);
+	return r == -ENOENT ? 0 : r;	/* -ENOENT: librbd broke it already */
 }
 
 int ceph_lock_take_from_mirror(rados_t rados, rados_ioctx_t io, rbd_image_t image,
 			       struct ceph_lock_owner *ret_owner)
 {
 	struct ceph_lock_owner o;
-	char mirror[64], id[64], oid[96];
+	char mirror[64];
 	bool locked;
 	int r;
 
@@ -139,6 +171,14 @@ int ceph_lock_take_from_mirror(rados_t rados, rados_ioctx_t io, rbd_image_t imag
 	if (r < 0 && r != -ENOENT)
 		return r;
 	locked = r == 0;
+	if (locked && was_taken(&o)) {
+		o.mirror = true;
+		r = break_lock(io, image, &o);
+		if (r < 0)
+			return r;
+		*ret_owner = o;
+		return 1;
+	}
 	r = mirror_entity(image, mirror, sizeof(mirror));
 	if (r == -ENOENT && !locked)
 		return 0;
@@ -168,18 +208,11 @@ int ceph_lock_take_from_mirror(rados_t rados, rados_ioctx_t io, rbd_image_t imag
 			return r;
 	}
 	o.mirror = true;
-	r = blocklist_once(rados, o.addr);
+	r = blocklist_once(rados, &o);
+	if (r == 0 && locked)
+		r = break_lock(io, image, &o);
 	if (r < 0)
 		return r;
-	if (locked) {
-		r = rbd_get_id(image, id, sizeof(id));
-		if (r < 0)
-			return r;
-		snprintf(oid, sizeof(oid), "rbd_header.%s", id);
-		r = rados_break_lock(io, oid, LOCK_NAME, o.entity, o.cookie);
-		if (r < 0 && r != -ENOENT)	/* -ENOENT: librbd broke it already */
-			return r;
-	}
 	*ret_owner = o;
 	return 1;
 }

@@ -42,14 +42,14 @@ test_expect_success 'with site-a killed, site-b rbd-mirror holds the image locks
 
 test_expect_success 'promote --force --pool makes all 20 images primary' '
 	timeout 600 "$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 60 --pool "$P" >out 2>err;
-	echo "exit $?" >>out; cat out err &&
+	echo "exit $?" >>out; cp out promote.out; cat out err &&
 	grep -q "^exit 0$" out &&
 	test "$(grep -c "^$P/[sj][0-9]*: promoted (forced)" out)" = 20 &&
 	for i in $IMAGES; do is_primary b "$i" || { echo "$i not primary"; return 1; }; done
 '
 
 test_expect_success 'promote --force says whose lock it took: this site rbd-mirror, blocklisted' '
-	grep -q "^$P/j1: promoted (forced); took the image from this site.s rbd-mirror (client\.[0-9]* at [^ ]*, blocklisted for 3600 s)" out
+	grep -q "^$P/j1: promoted (forced); took the image from this site.s rbd-mirror (client\.[0-9]* at [^ ]*, blocklisted for 3600 s)" promote.out
 '
 
 test_expect_success 'right after, image-meta set succeeds on each of the 20 images' '

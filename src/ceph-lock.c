@@ -122,6 +122,7 @@ static bool was_taken(const struct ceph_lock_owner *o)
 	return found;
 }
 
+/* 1: blocklisted now, 0: already by this process. */
 static int blocklist_once(rados_t rados, const struct ceph_lock_owner *o)
 {
 	char addr[128];
@@ -134,7 +135,9 @@ static int blocklist_once(rados_t rados, const struct ceph_lock_owner *o)
 	if (i == ntaken) {
 		snprintf(addr, sizeof(addr), "%s", o->addr);
 		r = rados_blocklist_add(rados, addr, CEPH_LOCK_BLOCKLIST_SECONDS);
-		if (r == 0 && ntaken < sizeof(taken) / sizeof(taken[0])) {
+		if (r == 0)
+			r = 1;
+		if (r == 1 && ntaken < sizeof(taken) / sizeof(taken[0])) {
 			memcpy(taken[ntaken].entity, o->entity, sizeof(o->entity));
 			memcpy(taken[ntaken].addr, o->addr, sizeof(o->addr));
 			ntaken++;
@@ -164,7 +167,7 @@ int ceph_lock_take_from_mirror(rados_t rados, rados_ioctx_t io, rbd_image_t imag
 	struct ceph_lock_owner o;
 	char mirror[64];
 	bool locked;
-	int r;
+	int r, blocked;
 
 	memset(&o, 0, sizeof(o));
 	r = ceph_lock_owner(image, &o);
@@ -208,13 +211,13 @@ int ceph_lock_take_from_mirror(rados_t rados, rados_ioctx_t io, rbd_image_t imag
 			return r;
 	}
 	o.mirror = true;
-	r = blocklist_once(rados, &o);
-	if (r == 0 && locked)
-		r = break_lock(io, image, &o);
-	if (r < 0)
+	blocked = blocklist_once(rados, &o);
+	if (blocked < 0)
+		return blocked;
+	if (locked && (r = break_lock(io, image, &o)) < 0)
 		return r;
 	*ret_owner = o;
-	return 1;
+	return blocked ? 2 : 1;
 }
 
 void ceph_lock_owner_format(const struct ceph_lock_owner *o, char *buf, size_t len)

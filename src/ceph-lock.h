@@ -44,8 +44,9 @@ int ceph_lock_owner(rbd_image_t image, struct ceph_lock_owner *ret_owner);
  * Only for a forced promote with the peer site lost: when this site's
  * rbd-mirror instance for image holds its exclusive lock or watches it,
  * blocklist that client for CEPH_LOCK_BLOCKLIST_SECONDS and break its lock.
- * Returns 1 when it took the image (ret_owner says from whom), 0 when no
- * rbd-mirror had it, -EBUSY when another client holds the lock (ret_owner
+ * Returns 2 when it took the image and blocklisted the client just now, 1
+ * when it took it from a client this process had blocklisted already
+ * (ret_owner says from whom), 0 when no rbd-mirror had it, -EBUSY when another client holds the lock (ret_owner
  * says who; left alone), or another -errno.
  */
 int ceph_lock_take_from_mirror(rados_t rados, rados_ioctx_t io, rbd_image_t image,

@@ -405,11 +405,13 @@ static void take_from_mirror(struct mirror_ctx *ctx, struct run_pool *rp, struct
 	int r;
 
 	r = ceph_lock_take_from_mirror(ctx->local->rados, rp->io, image, &o);
-	if (r == 1) {
-		ceph_lock_owner_format(&o, who, sizeof(who));
+	if (r > 0) {
 		snprintf(taken, taken_len, "; took the image from this site's rbd-mirror (%s at %s, "
 			 "blocklisted for %d s)", o.entity, o.addr, CEPH_LOCK_BLOCKLIST_SECONDS);
-		progress(ctx, it, "its exclusive lock was held by %s: blocklisted it", who);
+		if (r == 2)
+			progress(ctx, it, "this site's rbd-mirror (%s at %s) holds the image while "
+				 "its peer is lost: blocklisted it for %d s", o.entity, o.addr,
+				 CEPH_LOCK_BLOCKLIST_SECONDS);
 	} else if (r == -EBUSY) {
 		ceph_lock_owner_format(&o, who, sizeof(who));
 		snprintf(held, held_len, "the exclusive lock is held by %s, which is not this "

@@ -401,6 +401,17 @@ test_expect_success 'recreate again creates nothing' '
 	test "$(count b one.vmpool.info VM)" = 2
 '
 
+# A primary disk whose exclusive lock another client keeps (here an advisory
+# lock) refuses image-meta with EROFS: export names that client.
+test_expect_success 'export names the client holding the lock of a primary disk, not "not primary"' '
+	rbd_b lock add "$P/one-3" t0060-holder &&
+	locker=$(rbd_b lock ls "$P/one-3" | sed -n "s/^\(client\.[0-9]*\) *t0060-holder .*/\1/p") &&
+	{ onedr_sb export 1 >out 2>err; rbd_b lock rm "$P/one-3" t0060-holder "$locker"; } &&
+	cat out err &&
+	grep -q "^VM 1: disk 0 $P/one-3: failed: the image is primary but its exclusive lock is held by $locker at 127\.0\.0\.1:[0-9]*/[0-9]*, which does not release it" out &&
+	! grep -q "not primary" out
+'
+
 test_expect_success 'recreate --drop-unprotected brings the CD-ROM VM back without it, on hold' '
 	onedr_sb recreate 2 --drop-unprotected >out &&
 	grep -q "^VM site-a/2 (with-cdrom): created as VM 2 (HOLD)" out &&

@@ -465,7 +465,11 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 		item_fail(it, r, "forced promote");
 	else
 		item_set(it, MIRROR_DONE, 0, "promoted (forced)%s", taken);
-	if (r < 0 && held[0] && it->outcome != MIRROR_NOOP) {
+	if (it->outcome == MIRROR_NOOP && taken[0]) {
+		size_t n = strlen(it->detail);	/* already primary, but it was locked */
+
+		snprintf(it->detail + n, sizeof(it->detail) - n, "%s", taken);
+	} else if (r < 0 && held[0] && it->outcome != MIRROR_NOOP) {
 		size_t n = strlen(it->detail);
 
 		snprintf(it->detail + n, sizeof(it->detail) - n, "; %s", held);

@@ -396,7 +396,8 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
  * forever, its lock makes the promoted image refuse writes): take the
  * image from it (ceph-lock.h says why and how). Says what it did in
  * taken, or, when another client holds the lock or taking failed, in held
- * (for the message if the promote then fails). */
+ * (for the message if the promote then fails; a timed-out one says the
+ * state it left instead). */
 static void take_from_mirror(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
 			     rbd_image_t image, char *taken, size_t taken_len, char *held, size_t held_len)
 {
@@ -414,8 +415,8 @@ static void take_from_mirror(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				 CEPH_LOCK_BLOCKLIST_SECONDS);
 	} else if (r == -EBUSY) {
 		ceph_lock_owner_format(&o, who, sizeof(who));
-		snprintf(held, held_len, "the exclusive lock is held by %s, which is not this "
-			 "site's rbd-mirror: left alone", who);
+		snprintf(held, held_len, "the exclusive lock is held by %s, not by a live "
+			 "rbd-mirror instance of this pool: left alone", who);
 	} else if (r < 0) {
 		snprintf(held, held_len, "could not take the image from this site's rbd-mirror: %s",
 			 strerror(-r));
@@ -469,7 +470,7 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 		size_t n = strlen(it->detail);	/* already primary, but it was locked */
 
 		snprintf(it->detail + n, sizeof(it->detail) - n, "%s", taken);
-	} else if (r < 0 && held[0] && it->outcome != MIRROR_NOOP) {
+	} else if (held[0] && it->outcome == MIRROR_FAILED) {
 		size_t n = strlen(it->detail);
 
 		snprintf(it->detail + n, sizeof(it->detail) - n, "; %s", held);

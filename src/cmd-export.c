@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ceph-lock.h"
 #include "cmd.h"
 #include "log.h"
 #include "manifest-store.h"
@@ -65,6 +66,24 @@ static const char *store_hint(int r)
 	}
 }
 
+/* A primary image refused the manifest: its exclusive lock is held by
+ * another client that does not let go (often this site's rbd-mirror
+ * while the peer site is unreachable). Name it. */
+static void lock_hint(rados_ioctx_t io, const char *image, const struct timespec *dl,
+		      char *buf, size_t len)
+{
+	char who[320];
+	int r = ceph_lock_describe(io, image, dl, who, sizeof(who));
+
+	if (r == 0)
+		snprintf(buf, len, "the image is primary but its exclusive lock is held by %s, "
+			 "which does not release it", who);
+	else
+		snprintf(buf, len, "the image is primary but its exclusive lock is held by "
+			 "another client, which does not release it (cannot tell which: %s)",
+			 strerror(-r));
+}
+
 /* Write m to its disks; one line per disk. */
 static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct manifest_key *key,
 			  const struct manifest *m, struct export_stats *st)
@@ -77,6 +96,7 @@ static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct mani
 		struct timespec dl = deadline_after(ctx->conf.image_timeout);
 		enum store_result res;
 		rados_ioctx_t io;
+		char hint[512];
 
 		if (d->kind == DISK_UNPROTECTED)
 			continue;
@@ -84,6 +104,12 @@ static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct mani
 		r = ceph_pool(c, d->pool, &io);
 		if (r == 0)
 			r = store_write(io, d->rbd, m, key, &dl, &res);
+		if (r == -EBUSY) {
+			lock_hint(io, d->rbd, &dl, hint, sizeof(hint));
+			printf("VM %d: disk %d %s/%s: failed: %s\n", m->vm_id, d->disk_id, d->pool,
+			       d->rbd, hint);
+			continue;
+		}
 		if (r < 0) {
 			printf("VM %d: disk %d %s/%s: failed: %s\n", m->vm_id, d->disk_id, d->pool,
 			       d->rbd, store_hint(r));

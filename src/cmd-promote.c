@@ -29,7 +29,10 @@ const struct cmd_entry cmd_promote_entry = {
 		  "promote although the peer site has not demoted the\n"
 		  "image: only when the peer site is lost (unreachable).\n"
 		  "Refused for an image that the peer, reachable, still\n"
-		  "holds as primary, or whose copy there cannot be read" },
+		  "holds as primary, or whose copy there cannot be read.\n"
+		  "With the peer unreachable, an image this site's\n"
+		  "rbd-mirror holds (watch, exclusive lock) is taken from\n"
+		  "it: its client is blocklisted for an hour, its lock broken" },
 		{ "wait", 0, ARG_NUMBER, "S", 86400,
 		  "without --force, wait up to S seconds for the peer's\n"
 		  "demotion to be replayed here (TIMEOUT/PROMOTE_WAIT)" },

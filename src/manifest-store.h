@@ -37,8 +37,9 @@ enum store_result {
  * Write m, signed with key, into image's metadata unless it already holds
  * the same manifest (its time aside) signed with key. Returns 0 and what
  * happened in *ret, or -ENOENT (no such image), -EROFS (non-primary),
- * -E2BIG (manifest too large), -ENOKEY (no key), -ETIMEDOUT, or another
- * -errno from librbd.
+ * -EBUSY (primary, but another client holds the exclusive lock and will not
+ * release it: ceph_lock_describe() says who), -E2BIG (manifest too large),
+ * -ENOKEY (no key), -ETIMEDOUT, or another -errno from librbd.
  */
 int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		const struct manifest_key *key, const struct timespec *deadline,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "ceph-lock.h"
 #include "mirror.h"
 #include "peer.h"
 #include "rbd-journal.h"
@@ -496,13 +497,47 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 	}
 }
 
+/* Forced, with the peer lost: this site's rbd-mirror, stuck on the dead
+ * peer, holds the image (its watch makes a snapshot-mode promote wait
+ * forever, its lock makes the promoted image refuse writes): take the
+ * image from it (ceph-lock.h says why and how). Says what it did in
+ * taken, or, when another client holds the lock or taking failed, in held
+ * (for the message if the promote then fails; a timed-out one says the
+ * state it left instead). */
+static void take_from_mirror(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
+			     struct ceph_image *image, char *taken, size_t taken_len, char *held,
+			     size_t held_len)
+{
+	struct timespec dl = deadline_after(ctx->image_timeout);
+	struct ceph_lock_owner o;
+	char who[256];
+	int r;
+
+	r = ceph_lock_take_from_mirror(ctx->local->rados, rp->io, image, &dl, &o);
+	if (r > 0) {
+		snprintf(taken, taken_len, "; took the image from this site's rbd-mirror (%s at %s, "
+			 "blocklisted for %d s)", o.entity, o.addr, CEPH_LOCK_BLOCKLIST_SECONDS);
+		if (r == 2)
+			progress(ctx, it, "this site's rbd-mirror (%s at %s) holds the image while "
+				 "its peer is lost: blocklisted it for %d s", o.entity, o.addr,
+				 CEPH_LOCK_BLOCKLIST_SECONDS);
+	} else if (r == -EBUSY) {
+		ceph_lock_owner_format(&o, who, sizeof(who));
+		snprintf(held, held_len, "the exclusive lock is held by %s, not by a live "
+			 "rbd-mirror instance of this pool: left alone", who);
+	} else if (r < 0) {
+		snprintf(held, held_len, "could not take the image from this site's rbd-mirror: %s",
+			 strerror(-r));
+	}
+}
+
 static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
 		       struct ceph_image *image)
 {
 	enum peer_verdict verdict;
 	int local_primary = -1;
 	struct timespec dl;
-	char why[256];
+	char why[256], taken[384] = "", held[384] = "";
 	int r;
 
 	if (it->role_known && it->primary) {
@@ -543,6 +578,8 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 		item_set(it, MIRROR_NOOP, 0, "already primary");
 		return;
 	}
+	if (!rp->has_peer)
+		take_from_mirror(ctx, rp, it, image, taken, sizeof(taken), held, sizeof(held));
 	dl = deadline_after(ctx->image_timeout);
 	r = ceph_mirror_promote(image, true, &dl);
 	if (r == -EINVAL)
@@ -550,7 +587,16 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 	else if (r < 0)
 		item_fail(it, r, "forced promote");
 	else
-		item_set(it, MIRROR_DONE, 0, "promoted (forced)");
+		item_set(it, MIRROR_DONE, 0, "promoted (forced)%s", taken);
+	if (it->outcome == MIRROR_NOOP && taken[0]) {
+		size_t n = strlen(it->detail);	/* already primary, but it was locked */
+
+		snprintf(it->detail + n, sizeof(it->detail) - n, "%s", taken);
+	} else if (held[0] && it->outcome == MIRROR_FAILED) {
+		size_t n = strlen(it->detail);
+
+		snprintf(it->detail + n, sizeof(it->detail) - n, "; %s", held);
+	}
 }
 
 /* Which copy is newer, before demote and resync (see peer.h for the rule).

@@ -383,9 +383,8 @@ test_expect_success 'onedr manifest on site-b lists the four VMs from site-a, an
 	test "$(grep -c "^site-a " out)" = 5
 '
 
-# The snapshot-mode disks of VM 3 are left non-primary: a forced promote of
-# a snapshot-mode image with its peer dead can hang (LAB-FACTS; onedr reports
-# it as timed out), and recreate must refuse to start a VM on them.
+# The snapshot-mode disks of VM 3 stay non-primary for now, on purpose:
+# recreate must refuse to start a VM on them. They are promoted after that.
 test_expect_success 'site-a dies (Ceph and oned); promote --force of the journal disks on site-b' '
 	"$LAB" kill site-a && kill "$SA" && SA= &&
 	onedr_sb promote --force --timeout 60 $(for d in $DISKS one-sys-4-0; do echo "$P/$d"; done) >out &&
@@ -539,6 +538,16 @@ test_expect_success 'recreate --deploy onto a system datastore the Ceph images c
 	test "$(count b one.vmpool.info VM)" = 0
 '
 
+# site-b's rbd-mirror, stuck on dead site-a, watches and locks them: promote
+# --force takes them from it (the first promote blocklisted its client).
+test_expect_success 'promote --force of the snapshot-mode disks of VM 3: primary and writable' '
+	onedr_sb promote --force --timeout 60 $(for d in $SNAPDISKS; do echo "$P/$d"; done) >out &&
+	for d in $SNAPDISKS; do
+		grep -q "^$P/$d: promoted (forced)" out && is_primary b "$d" &&
+		rbd_b image-meta set "$P/$d" onedr.t0060 yes || exit 1
+	done
+'
+
 test_expect_success 'recreate brings VMs 0 and 1 back, deployed on the mapped Ceph system datastore and running on site-b' '
 	onedr_sb recreate 0 1 --deploy host-b >out &&
 	grep -q "^VM site-a/0 (alpine-0-rep): created as VM 0 (deployed, system datastore .ceph-sys-b.)" out &&
@@ -582,6 +591,17 @@ test_expect_success 'recreate again creates nothing' '
 	onedr_sb recreate 0 1 --deploy host-b >out &&
 	grep -q "recreate: 2 VMs: 0 created, 2 already there, 0 failed" out &&
 	test "$(count b one.vmpool.info VM)" = 2
+'
+
+# A primary disk whose exclusive lock another client keeps (here an advisory
+# lock) refuses image-meta with EROFS: export names that client.
+test_expect_success 'export names the client holding the lock of a primary disk, not "not primary"' '
+	rbd_b lock add "$P/one-3" t0060-holder &&
+	locker=$(rbd_b lock ls "$P/one-3" | sed -n "s/^\(client\.[0-9]*\) *t0060-holder .*/\1/p") &&
+	{ onedr_sb export 1 >out 2>err; rbd_b lock rm "$P/one-3" t0060-holder "$locker"; } &&
+	cat out err &&
+	grep -q "^VM 1: disk 0 $P/one-3: failed: the image is primary but its exclusive lock is held by $locker at 127\.0\.0\.1:[0-9]*/[0-9]*, which does not release it" out &&
+	! grep -q "not primary" out
 '
 
 test_expect_success 'recreate --drop-unprotected brings the CD-ROM VM back without it, on hold' '

@@ -68,9 +68,9 @@ static void item_fail(struct mirror_item *it, int r, const char *what)
 }
 
 /* After a timeout: what state did we leave the image in? Uses a fresh handle. */
-static void describe_left_state(rados_ioctx_t io, struct mirror_item *it)
+static void describe_left_state(rados_ioctx_t io, struct mirror_item *it, double timeout)
 {
-	struct timespec dl = deadline_after(5);
+	struct timespec dl = deadline_after(timeout < 5 ? timeout : 5);
 	rbd_mirror_image_info_t info;
 	struct ceph_image *image;
 	size_t n = strlen(it->detail);
@@ -678,7 +678,7 @@ static void run_one(void *arg, size_t i)
 			do_resync(ctx, it, image);
 	}
 	if (it->outcome == MIRROR_TIMEDOUT)
-		describe_left_state(rp->io, it);	/* with a fresh handle */
+		describe_left_state(rp->io, it, ctx->image_timeout);	/* a fresh handle */
 	dl = deadline_after(ctx->image_timeout);
 	r = ceph_image_close(image, &dl);	/* a stuck image stays open: ceph.h */
 	if (r < 0 && it->outcome != MIRROR_FAILED && it->outcome != MIRROR_TIMEDOUT)

@@ -10,8 +10,16 @@
 ONLYB=onlyb-$$		# a pool on site-b only
 N=8			# images promoted under SIGTERM
 
+# resume_osd PID: SIGCONT, and a new peering interval: after a long pause
+# (120 s, seen here) the OSD kept its PGs "laggy" (read leases expired) and
+# every read waited until it was marked down and came back up
+resume_osd() {
+	kill -CONT "$1" 2>/dev/null
+	timeout 60 ceph -c "$LAB_B_CONF" osd down 0 >/dev/null 2>&1 || true
+}
+
 test_cleanup() {
-	[ -s "$TRASH/osd.stopped" ] && kill -CONT "$(cat "$TRASH/osd.stopped")" 2>/dev/null
+	[ -s "$TRASH/osd.stopped" ] && resume_osd "$(cat "$TRASH/osd.stopped")"
 	timeout 60 ceph -c "$LAB_B_CONF" osd pool rm "$ONLYB" "$ONLYB" \
 		--yes-i-really-really-mean-it >/dev/null 2>&1 || true
 }
@@ -58,7 +66,7 @@ test_expect_success 'resync --dry-run --timeout 2 returns "timed out" while the 
 	echo "$osd" >"$TRASH/osd.stopped" && kill -STOP "$osd" &&
 	got=0 &&
 	{ timeout 120 "$ONEDR" -c slow.conf resync --dry-run --timeout 2 "$J" >out 2>err || got=$?; } &&
-	kill -CONT "$osd" && rm -f "$TRASH/osd.stopped" &&
+	resume_osd "$osd" && rm -f "$TRASH/osd.stopped" &&
 	echo "exit code $got" && cat out err &&
 	test "$got" = 1 &&
 	grep -q "^$POOL/$J: timed out: .*timed out" out &&

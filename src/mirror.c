@@ -583,12 +583,12 @@ static void do_resync(struct mirror_ctx *ctx, struct mirror_item *it, struct cep
 	it->used = m.used;
 	human_size(it->size, size, sizeof(size));
 	human_size(it->used, used, sizeof(used));
-	how = m.measured ? "" : "; no fast-diff to measure the allocation";
+	how = m.measured ? "" : ", the allocation not measured: no fast-diff";
 	if (ctx->dry_run) {
-		item_set(it, MIRROR_NOOP, 0, "would copy up to %s (size %s%s)", used, size, how);
+		item_set(it, MIRROR_NOOP, 0, "would copy up to %s (size %s)%s", used, size, how);
 		return;
 	}
-	progress(ctx, it, "resync will copy up to %s (size %s%s)", used, size, how);
+	progress(ctx, it, "resync will copy up to %s (size %s)%s", used, size, how);
 	dl = deadline_after(ctx->image_timeout);
 	r = ceph_image_call(image, &dl, resync_fn, NULL, 0);
 	if (r < 0)

@@ -73,10 +73,22 @@ test_expect_success 'resync --dry-run --timeout 2 returns "timed out" while the 
 	grep -q "1 timed out" out
 '
 
-test_expect_success 'the OSD answers again: resync --dry-run measures' '
+test_expect_success 'the OSD answers again: resync --dry-run, no fast-diff: the image size is the bound' '
 	wait_until 120 "site-b reads $J" rbd_b info "$POOL/$J" &&
 	onedr_b resync --dry-run "$J" >out &&
-	grep -q "^$POOL/$J: would copy up to .* (size 32.0 MiB" out
+	grep -q "^$POOL/$J: would copy up to 32.0 MiB (size 32.0 MiB), the allocation not measured: no fast-diff" out
+'
+
+# 4 MiB imported at offset 0, the rest a hole: one 4 MiB object in the object map
+test_expect_success 'resync --dry-run of an image with fast-diff reads its allocation from the object map' '
+	F=$(img f) &&
+	truncate -s 64M f.img && dd if=/dev/urandom of=f.img bs=1M count=4 conv=notrunc 2>/dev/null &&
+	rbd_a import --image-feature layering,exclusive-lock,object-map,fast-diff,journaling \
+		f.img "$POOL/$F" >/dev/null 2>&1 &&
+	rbd_a mirror image enable "$POOL/$F" journal >/dev/null &&
+	wait_until 120 "$F in sync" same_data "$F" &&
+	onedr_b resync --dry-run "$F" >out &&
+	grep -q "^$POOL/$F: would copy up to 4.0 MiB (size 64.0 MiB) (" out
 '
 
 test_expect_success "setup: $N images demoted on site-a" '

@@ -474,6 +474,8 @@ int ceph_meta_set(struct ceph_image *image, const char *key, const char *value,
 
 	if (snprintf(a.key, sizeof(a.key), "%s", key) >= (int)sizeof(a.key))
 		return -ENAMETOOLONG;
+	if (ceph_image_stuck(image))
+		return -ETIMEDOUT;
 	a.value = strdup(value);	/* an abandoned call still reads it */
 	if (!a.value)
 		return -ENOMEM;

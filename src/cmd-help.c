@@ -11,7 +11,8 @@
 static const char exit_codes[] =
 	"Exit codes:\n"
 	"  0  success (status: healthy)\n"
-	"  1  some images failed, were refused or timed out; the others were done\n"
+	"  1  some images failed, were refused, timed out or were not started\n"
+	"     (SIGINT, SIGTERM); the others were done\n"
 	"  2  usage or configuration error; nothing was done\n"
 	"  3  the cluster or pool could not be used; nothing was done\n"
 	"  4  status: replication degraded, or images not protected\n"

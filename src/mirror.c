@@ -69,9 +69,9 @@ static void item_fail(struct mirror_item *it, int r, const char *what)
 }
 
 /* After a timeout: what state did we leave the image in? Uses a fresh handle. */
-static void describe_left_state(rados_ioctx_t io, struct mirror_item *it)
+static void describe_left_state(rados_ioctx_t io, struct mirror_item *it, double timeout)
 {
-	struct timespec dl = deadline_after(5);
+	struct timespec dl = deadline_after(timeout < 5 ? timeout : 5);
 	rbd_mirror_image_info_t info;
 	struct ceph_image *image;
 	size_t n = strlen(it->detail);
@@ -785,12 +785,12 @@ static void do_resync(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror
 	it->used = m.used;
 	human_size(it->size, size, sizeof(size));
 	human_size(it->used, used, sizeof(used));
-	how = m.measured ? "" : "; no fast-diff to measure the allocation";
+	how = m.measured ? "" : ", the allocation not measured: no fast-diff";
 	if (ctx->dry_run) {
-		item_set(it, MIRROR_NOOP, 0, "would copy up to %s (size %s%s)", used, size, how);
+		item_set(it, MIRROR_NOOP, 0, "would copy up to %s (size %s)%s", used, size, how);
 		return;
 	}
-	progress(ctx, it, "resync will copy up to %s (size %s%s)", used, size, how);
+	progress(ctx, it, "resync will copy up to %s (size %s)%s", used, size, how);
 	dl = deadline_after(ctx->image_timeout);
 	r = ceph_image_call(image, &dl, resync_fn, NULL, 0);
 	if (r < 0)
@@ -882,7 +882,7 @@ static void run_one(void *arg, size_t i)
 			do_resync(ctx, rp, it, image);
 	}
 	if (it->outcome == MIRROR_TIMEDOUT)
-		describe_left_state(rp->io, it);	/* with a fresh handle */
+		describe_left_state(rp->io, it, ctx->image_timeout);	/* a fresh handle */
 	dl = deadline_after(ctx->image_timeout);
 	r = ceph_image_close(image, &dl);	/* a stuck image stays open: ceph.h */
 	if (r < 0 && it->outcome != MIRROR_FAILED && it->outcome != MIRROR_TIMEDOUT)

@@ -434,7 +434,6 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				return r;
 			}
 			if (r == -EBUSY && !rp->has_peer && ctx->peer_name) {
-				peer_unreadable(ctx, rp, cause, sizeof(cause));
 				item_set(it, MIRROR_REFUSED, r, "not demoted on %s, which is unreachable (%s): "
 					 "use --force if %s is lost", peer,
 					 strerror(ctx->peer_error < 0 ? -ctx->peer_error : ENOTCONN), peer);

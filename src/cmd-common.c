@@ -316,7 +316,9 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 	mctx.done = report_done;
 	mctx.arg = &rep;
 	if (peer == NULL && mctx.peer_name && op == MIRROR_OP_PROMOTE)
-		printf("peer site %s unreachable: %s\n", mctx.peer_name, cmd_connect_hint(mctx.peer_error));
+		printf(mctx.peer_error == -ETIMEDOUT ? "peer site %s unreachable: %s\n" :
+		       "peer site %s cannot be used: %s\n", mctx.peer_name,
+		       cmd_connect_hint(mctx.peer_error));
 	log_debug("%zu images to do (%.3f s)", n, -deadline_left(&start));
 	r = mirror_run(&mctx, op, items, n);
 	log_debug("ran (%.3f s)", -deadline_left(&start));

@@ -347,6 +347,24 @@ static void settle_einval(struct mirror_ctx *ctx, struct mirror_item *it, struct
 	rbd_mirror_image_get_info_cleanup(&info);
 }
 
+/* Whether the peer site is lost: configured, and no monitor answered.
+ * Any other connect failure (a key refused, a missing keyring) means a
+ * site that may well be alive and primary: not lost. */
+static bool peer_lost(const struct mirror_ctx *ctx)
+{
+	if (!ctx->peer_name || ctx->peer)
+		return false;
+	switch (ctx->peer_error) {
+	case -ETIMEDOUT:
+	case -ECONNREFUSED:
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Why the peer's copy cannot be read for this pool: a sentence for the
  * user and the -errno behind it (0 when it can be read). A peer that is
  * not configured or was left out with --no-peer reads -ENOTCONN. */
@@ -363,7 +381,8 @@ static int peer_unreadable(const struct mirror_ctx *ctx, const struct run_pool *
 	if (!ctx->peer) {
 		int r = ctx->peer_error < 0 ? ctx->peer_error : -ENOTCONN;
 
-		snprintf(buf, len, "%s is unreachable: %s", ctx->peer_name, strerror(-r));
+		snprintf(buf, len, peer_lost(ctx) ? "%s is unreachable: %s" :
+			 "cannot connect to %s: %s", ctx->peer_name, strerror(-r));
 		return r;
 	}
 	snprintf(buf, len, "cannot read %s on %s: %s", rp->peer_what ? rp->peer_what : "the pool",
@@ -372,6 +391,9 @@ static int peer_unreadable(const struct mirror_ctx *ctx, const struct run_pool *
 }
 
 /* Promote. */
+
+static int learn_role(struct mirror_item *it, rbd_image_t image, bool need_mode,
+		      const struct timespec *dl);
 
 /* Non-forced: wait until the peer's demotion has been replayed here, then promote. */
 static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror_item *it,
@@ -386,8 +408,9 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 	char cause[256];
 	int r;
 
-	/* connected but unreadable: the checks below cannot run */
-	if (!rp->has_peer && ctx->peer && (r = peer_unreadable(ctx, rp, cause, sizeof(cause))) < 0) {
+	/* answering but unreadable: the checks below cannot run */
+	if (!rp->has_peer && ctx->peer_name && !peer_lost(ctx) &&
+	    (r = peer_unreadable(ctx, rp, cause, sizeof(cause))) < 0) {
 		item_set(it, MIRROR_REFUSED, r, "%s: not promoting without checking %s's copy; "
 			 "--no-peer to promote anyway, or --force if %s is lost", cause, peer, peer);
 		return r;
@@ -455,7 +478,6 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 				return r;
 			}
 			if (r == -EBUSY && !rp->has_peer && ctx->peer_name) {
-				peer_unreadable(ctx, rp, cause, sizeof(cause));
 				item_set(it, MIRROR_REFUSED, r, "not demoted on %s, which is unreachable (%s): "
 					 "use --force if %s is lost", peer,
 					 strerror(ctx->peer_error < 0 ? -ctx->peer_error : ENOTCONN), peer);
@@ -540,6 +562,13 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 	char why[256], taken[384] = "", held[384] = "";
 	int r;
 
+	/* a peer that answers but cannot be read refuses the promote: a rerun
+	 * over copies already primary is still a success, so ask the role */
+	if (!rp->has_peer && ctx->peer_name && !peer_lost(ctx) && !it->role_known) {
+		dl = deadline_after(ctx->image_timeout);
+		if (learn_role(it, image, false, &dl) < 0)
+			return;
+	}
 	if (it->role_known && it->primary) {
 		item_set(it, MIRROR_NOOP, 0, "already primary");
 		return;
@@ -552,7 +581,7 @@ static void do_promote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirro
 	 * copy, forcing would make two primaries: refuse. */
 	dl = deadline_after(ctx->image_timeout);
 	r = 0;
-	if (!rp->has_peer && ctx->peer) {
+	if (!rp->has_peer && ctx->peer_name && !peer_lost(ctx)) {
 		/* the peer answers but its copy cannot be read: it may be primary */
 		r = peer_unreadable(ctx, rp, why, sizeof(why));
 	} else if (rp->has_peer) {
@@ -640,6 +669,11 @@ static void do_demote(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror
 	struct peer_compare cmp;
 	int r;
 
+	/* without a readable peer, a rerun over copies already demoted is
+	 * still a success: ask the role before refusing */
+	if (!rp->has_peer && !it->role_known && !ctx->no_peer && !ctx->discard_local &&
+	    learn_role(it, image, false, &dl) < 0)
+		return;
 	if (it->role_known && !it->primary) {
 		item_set(it, MIRROR_NOOP, 0, "already non-primary");
 		return;

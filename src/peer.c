@@ -244,6 +244,16 @@ static bool journal_promoted_after(const struct rbdj_tag *v, size_t n, const str
 	return false;
 }
 
+/* Whether the epoch opened by e is the image's original one: opened with
+ * no predecessor (the journal's first epoch, the image created primary on
+ * this side) and never handed over since. Any promotion on the other side
+ * (a tag with a valid predecessor: promoted from a replica of this one)
+ * came after it began. */
+static bool journal_original(const struct rbdj_tag *e)
+{
+	return e && !e->commit_valid && !strcmp(e->mirror_uuid, RBDJ_LOCAL_MIRROR_UUID);
+}
+
 void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
 			  const struct rbdj_tag *theirs, size_t ntheirs,
 			  const char *our_uuid, const char *their_uuid, struct peer_compare *ret)
@@ -263,6 +273,12 @@ void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
 						     their_uuid, our_uuid);
 		peer_after = journal_promoted_after(theirs, ntheirs, pe, ours, nours, le,
 						    our_uuid, their_uuid);
+		/* the copy that links to the other was pruned (tags before the
+		 * oldest commit position go): an original epoch still tells */
+		if (!local_after && !peer_after && le && pe) {
+			local_after = journal_original(pe) && le->commit_valid;
+			peer_after = journal_original(le) && pe->commit_valid;
+		}
 	}
 	compare_decide(ret, local_after, peer_after);
 }

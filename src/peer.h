@@ -106,6 +106,10 @@ enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer_newest,
  *     began. (Whether an epoch was
  *     forced tells nothing: enabling mirroring opens one that looks forced.)
  *     An epoch may span several tags of its own, each naming the previous.
+ *     Tags older than the oldest commit position are pruned, and with them
+ *     that copy (seen after a forced promote and new writes): then a copy
+ *     whose epoch is the image's original one (its first tag, created
+ *     primary there, no predecessor) is older than a promoted one.
  *  snapshot mode: a copy's epoch starts after its newest complete
  *     non-primary mirror snapshot older than its own (primary) ones; if that
  *     one copies the other's newest mirror snapshot (primary_mirror_uuid and

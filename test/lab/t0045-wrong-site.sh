@@ -54,6 +54,15 @@ test_expect_success 'a peer that cannot be read: promote --force is refused with
 	is_non_primary b "$K" && is_primary a "$K"
 '
 
+test_expect_success 'a peer that refuses our key is not a lost peer: promote --force is refused' '
+	printf "[client.t45-blind]\n\tkey = %s\n" "$(ceph-authtool --gen-print-key)" >"$TRASH/wrong.keyring" &&
+	sed "s|$TRASH/blind.keyring|$TRASH/wrong.keyring|" "$TRASH/blind.conf" >"$TRASH/wrong.conf" &&
+	test_exit_code 1 "$ONEDR" -c "$TRASH/wrong.conf" promote --force "$P/$K" >out 2>err &&
+	cat out &&
+	grep -q "^$P/$K: refused: cannot connect to site-a: .*not forcing while site-a answers" out &&
+	is_non_primary b "$K"
+'
+
 test_expect_success 'failover: site-a killed, promote --force on site-b, site-b writes' '
 	"$LAB" kill site-a &&
 	test_exit_code_in "0 1" timeout 300 "$ONEDR" -c "$LAB_B_ONEDR_CONF" promote --force --timeout 60 --pool "$P" >out &&

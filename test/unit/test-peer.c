@@ -125,8 +125,8 @@ static void journal_newer_tests(void)
 	   "journal: a demotion on the old primary adds no epoch: the forced copy stays newer");
 
 	peer_journal_compare(b_forced_demoted, N(b_forced_demoted), a, N(a), "uuid-b", "uuid-a", &c);
-	ok(c.local == COPY_DEMOTED && c.newer == NEWER_UNKNOWN,
-	   "journal: forced copy demoted and its link to site-a's epoch pruned: cannot tell");
+	ok(c.local == COPY_DEMOTED && c.newer == NEWER_LOCAL,
+	   "journal: forced copy demoted, its link pruned: site-a's original epoch still tells");
 
 	peer_journal_compare(b_forced2, N(b_forced2), a, N(a), "uuid-b", "uuid-a", &c);
 	ok(c.newer == NEWER_LOCAL,
@@ -135,7 +135,16 @@ static void journal_newer_tests(void)
 	ok(c.newer == NEWER_PEER, "journal: the same, seen from the old primary");
 
 	peer_journal_compare(b_pruned, N(b_pruned), a, N(a), "uuid-b", "uuid-a", &c);
-	ok(c.newer == NEWER_UNKNOWN, "journal: evidence pruned: cannot tell, never guessed");
+	ok(c.newer == NEWER_LOCAL,
+	   "journal: copy pruned (as in t0030), but site-a's epoch is the image's original one");
+	peer_journal_compare(a, N(a), b_pruned, N(b_pruned), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_PEER, "journal: the same, seen from site-a");
+	peer_journal_compare(a_demoted, N(a_demoted), b_pruned, N(b_pruned), "uuid-a", "uuid-b", &c);
+	ok(c.newer == NEWER_PEER, "journal: the same, site-a demoted");
+
+	peer_journal_compare(b_pruned, N(b_pruned), a_later, N(a_later), "uuid-b", "uuid-a", &c);
+	ok(c.newer == NEWER_UNKNOWN,
+	   "journal: copy pruned and site-a promoted since its original epoch: cannot tell");
 
 	peer_journal_compare(b_forced, N(b_forced), a_later, N(a_later), "uuid-b", "uuid-a", &c);
 	ok(c.newer == NEWER_UNKNOWN,

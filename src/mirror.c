@@ -392,7 +392,7 @@ static int peer_unreadable(const struct mirror_ctx *ctx, const struct run_pool *
 
 /* Promote. */
 
-static int learn_role(struct mirror_item *it, rbd_image_t image, bool need_mode,
+static int learn_role(struct mirror_item *it, struct ceph_image *image, bool need_mode,
 		      const struct timespec *dl);
 
 /* Non-forced: wait until the peer's demotion has been replayed here, then promote. */

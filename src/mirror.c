@@ -498,10 +498,15 @@ static int promote_when_safe(struct mirror_ctx *ctx, struct run_pool *rp, struct
 			return -ETIMEDOUT;
 		}
 		if (left <= 0) {
+			/* after a quick flip both sites can say so: the record of the
+			 * peer's demotion in our journal is trimmed once we write
+			 * enough (t0050); only the admin knows which copy to keep */
 			item_set(it, MIRROR_REFUSED, -ETIMEDOUT, "not promoted after waiting %.0f s: %s%s%s%s",
 				 ctx->promote_wait, why, verdict == PEER_WAIT ?
 				 "; it holds writes this site lacks: promote on " : "",
-				 verdict == PEER_WAIT ? peer : "", verdict == PEER_WAIT ? " instead" : "");
+				 verdict == PEER_WAIT ? peer : "", verdict == PEER_WAIT ?
+				 " instead (if it refuses too, promote the copy with the newest data "
+				 "with --no-peer)" : "");
 			return -ETIMEDOUT;
 		}
 		if (left <= next_note) {

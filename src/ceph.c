@@ -354,7 +354,8 @@ static int call_run(struct ceph_image *image, rados_ioctx_t io, ceph_image_fn im
 	op->rbd = image ? image->rbd : NULL;
 	op->io = io;
 	op->size = size;
-	memcpy(op->arg, arg, size);
+	if (size)	/* arg may be NULL then: memcpy's pointers must not */
+		memcpy(op->arg, arg, size);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	r = -pthread_create(&thread, &attr, call_thread, op);
@@ -365,7 +366,8 @@ static int call_run(struct ceph_image *image, rados_ioctx_t io, ceph_image_fn im
 	}
 	r = op_wait(&op, deadline);
 	if (op) {
-		memcpy(arg, op->arg, size);
+		if (size)
+			memcpy(arg, op->arg, size);
 		r = op->rval;
 		free(op);
 	}

@@ -66,7 +66,7 @@ test_expect_success 'demote of an image without mirroring fails clearly' '
 
 test_expect_success 'resync refuses a primary image and leaves it alone' '
 	test_exit_code 1 onedr_a resync "$J" >out 2>/dev/null &&
-	grep -q "^$POOL/$J: refused: primary here" out &&
+	grep -q "^$POOL/$J: refused: this copy is newer than site-b.s (primary here, the peer replays it): a resync would replace it with the older one" out &&
 	is_primary a "$J"
 '
 

@@ -49,3 +49,23 @@ same_data() { [ "$(md5_of a "$1")" = "$(md5_of b "$1")" ]; }
 # in_sync NAME: the non-primary side has what the primary side has. Snapshot
 # mode copies only at mirror snapshots, so take one on the primary first.
 snapshot_now() { rbd_on "$1" mirror image snapshot "$POOL/$2" >/dev/null; }
+
+# The oned stand-ins of the OpenNebula tests (t0060, t0075): each listens on
+# the port in $TRASH/SITE.port, oneadmin's password is $PW.
+# call SITE METHOD ARG...: one XML-RPC call as oneadmin; i:N int, b:N bool
+call() {
+	python3 - "$(cat "$TRASH/$1.port")" "$PW" "$@" <<'PY'
+import sys, xmlrpc.client
+port, pw, site, method = sys.argv[1:5]
+args = []
+for a in sys.argv[5:]:
+    t, v = (a[0], a[2:]) if a[:2] in ("i:", "b:") else ("s", a)
+    args.append(int(v) if t == "i" else bool(int(v)) if t == "b" else v)
+r = getattr(xmlrpc.client.ServerProxy("http://127.0.0.1:%s/RPC2" % port), method)("oneadmin:" + pw, *args)
+if not r[0]:
+    sys.exit("%s: %s" % (method, r[1]))
+print(r[1])
+PY
+}
+# count SITE POOL_METHOD ELEMENT: how many objects a pool call lists
+count() { call "$1" "$2" i:-2 i:-1 i:-1 | grep -o "<$3><ID>" | wc -l; }

@@ -20,22 +20,6 @@ test_cleanup() {
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
 }
 
-# call SITE METHOD ARG...: one XML-RPC call as oneadmin; i:N int, b:N bool
-call() {
-	python3 - "$(cat "$TRASH/$1.port")" "$PW" "$@" <<'PY'
-import sys, xmlrpc.client
-port, pw, site, method = sys.argv[1:5]
-args = []
-for a in sys.argv[5:]:
-    t, v = (a[0], a[2:]) if a[:2] in ("i:", "b:") else ("s", a)
-    args.append(int(v) if t == "i" else bool(int(v)) if t == "b" else v)
-r = getattr(xmlrpc.client.ServerProxy("http://127.0.0.1:%s/RPC2" % port), method)("oneadmin:" + pw, *args)
-if not r[0]:
-    sys.exit("%s: %s" % (method, r[1]))
-print(r[1])
-PY
-}
-count() { call "$1" "$2" i:-2 i:-1 i:-1 | grep -o "<$3><ID>" | wc -l; }
 images_are() { test "$(count b one.imagepool.info IMAGE)" = "$1"; }
 vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
 onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }

@@ -23,22 +23,6 @@ test_cleanup() {
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
 }
 
-# call SITE METHOD ARG...: one XML-RPC call as oneadmin; i:N int, b:N bool
-call() {
-	python3 - "$(cat "$TRASH/$1.port")" "$PW" "$@" <<'PY'
-import sys, xmlrpc.client
-port, pw, site, method = sys.argv[1:5]
-args = []
-for a in sys.argv[5:]:
-    t, v = (a[0], a[2:]) if a[:2] in ("i:", "b:") else ("s", a)
-    args.append(int(v) if t == "i" else bool(int(v)) if t == "b" else v)
-r = getattr(xmlrpc.client.ServerProxy("http://127.0.0.1:%s/RPC2" % port), method)("oneadmin:" + pw, *args)
-if not r[0]:
-    sys.exit("%s: %s" % (method, r[1]))
-print(r[1])
-PY
-}
-count() { call "$1" "$2" i:-2 i:-1 i:-1 | grep -o "<$3><ID>" | wc -l; }
 
 CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f1a-2d3e-4f50-8a7b-9c0d1e2f3a4b BRIDGE_LIST=localhost'
 

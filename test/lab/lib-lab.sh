@@ -9,6 +9,14 @@ if [ ! -r "$LAB_DIR/env.sh" ]; then
 fi
 . "$LAB_DIR/env.sh"
 LAB="$TOP_SRCDIR/test/lab/lab"
+# Every test starts on a whole lab, as systemd keeps a real site: Ceph
+# 16.2.15's rbd-mirror can abort (Objecter.cc "FAILED ceph_assert(op->session)")
+# a while after promote --force blocklisted its pool client; `lab up`
+# restarts dead daemons and leaves the running ones alone.
+if ! "$LAB" status >/dev/null 2>&1; then
+	echo "# lab: a daemon had died; restarting it"
+	"$LAB" up >/dev/null 2>&1 || { echo "Bail out! the lab cannot be brought back up"; exit 1; }
+fi
 POOL=$LAB_POOL
 
 rbd_a() { timeout 60 rbd -c "$LAB_A_CONF" "$@"; }

@@ -41,9 +41,19 @@ static int cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	       "Disaster recovery for OpenNebula clouds on Ceph RBD mirroring.\n\n"
 	       "Commands:\n");
 	for (i = 0; cmd_table[i]; i++)
-		printf("  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	printf("\nEach command also runs as a program named onedr-COMMAND.\n\n"
-	       "Options of every command:\n");
+		if (!cmd_kind_prefix(cmd_table[i]->name))
+			printf("  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	printf("\nEach command also runs as a program named onedr-COMMAND.\n");
+	for (i = 0; cmd_table[i]; i++)
+		if (cmd_kind_prefix(cmd_table[i]->name)) {
+			printf("\nWhat OpenNebula runs (links in its remotes: hooks/onedr/NAME,\n"
+			       "tm/onedr/ACTION, datastore/onedr/ACTION; see onedr-remotes(7)):\n");
+			break;
+		}
+	for (i = 0; cmd_table[i]; i++)
+		if (cmd_kind_prefix(cmd_table[i]->name))
+			printf("  %-20s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	printf("\nOptions of every command:\n");
 	cmd_print_options(stdout, cmd_common_options);
 	printf("\n%s", exit_codes);
 	return EXIT_OK;

@@ -58,6 +58,9 @@ extern const struct cmd_entry cmd_version_entry;
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);
+/* "hook/", "tm/" or "datastore/" for the entries oned runs (their names
+ * start with it), NULL for a command. */
+const char *cmd_kind_prefix(const char *name);
 void cmd_usage(const struct cmd_entry *e, bool full);
 
 /* Options every command accepts (-c, --cluster, --ceph-conf, --id, --keyring,

@@ -1,7 +1,12 @@
 /*
  * onedr.c: main. Dispatches on the command name, either the first argument
- * (`onedr promote ...`) or the name the binary was started as: the hooks and
- * remotes installed into OpenNebula are links named onedr-COMMAND.
+ * (`onedr promote ...`) or the name the binary was started as:
+ *   onedr-COMMAND                      onedr COMMAND
+ *   REMOTES/hooks/onedr/NAME           onedr hook/NAME       (a hook)
+ *   REMOTES/tm/onedr/ACTION            onedr tm/ACTION       (the TM driver)
+ *   REMOTES/datastore/onedr/ACTION     onedr datastore/ACTION (the datastore driver)
+ * The hooks and remotes installed into OpenNebula are links to this binary;
+ * their entries live in hooks/ and remotes/, in the same table.
  */
 #include "config.h"
 
@@ -28,6 +33,51 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_version_entry,
 	NULL,
 };
+
+/* The kinds of entry, by the prefix of their name, with the directory oned
+ * runs them from (under its remotes): hook/protect is hooks/onedr/protect. */
+static const struct {
+	const char *prefix;	/* of the entry's name */
+	const char *dir;	/* the link's parent directories */
+} cmd_kinds[] = {
+	{ "hook/", "hooks/onedr" },
+	{ "tm/", "tm/onedr" },
+	{ "datastore/", "datastore/onedr" },
+};
+
+const char *cmd_kind_prefix(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmd_kinds) / sizeof(cmd_kinds[0]); i++)
+		if (!strncmp(name, cmd_kinds[i].prefix, strlen(cmd_kinds[i].prefix)))
+			return cmd_kinds[i].prefix;
+	return NULL;
+}
+
+/* The entry a link in OpenNebula's remotes stands for: PATH/hooks/onedr/NAME
+ * is hook/NAME. NULL when self is not such a path; *ret_name is set when it
+ * is one (even with no such entry). */
+static const struct cmd_entry *cmd_find_link(const char *self, const char *base, char *name,
+					     size_t len)
+{
+	size_t i, dl, bl = strlen(base), sl = strlen(self);
+
+	name[0] = '\0';
+
+	for (i = 0; i < sizeof(cmd_kinds) / sizeof(cmd_kinds[0]); i++) {
+		dl = strlen(cmd_kinds[i].dir);
+		if (sl < dl + 1 + bl || strncmp(self + sl - bl - 1 - dl, cmd_kinds[i].dir, dl) ||
+		    self[sl - bl - 1] != '/')
+			continue;
+		if (sl > dl + 1 + bl && self[sl - bl - 2 - dl] != '/')
+			continue;	/* xtm/onedr/ is not tm/onedr/ */
+		if ((size_t)snprintf(name, len, "%s%s", cmd_kinds[i].prefix, base) >= len)
+			return NULL;
+		return cmd_find(name);
+	}
+	return NULL;
+}
 
 const struct cmd_entry *cmd_find(const char *name)
 {
@@ -121,9 +171,19 @@ int main(int argc, char **argv)
 	 * an onedr killed midway leaves the record of what it already did */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const struct cmd_entry *e;
+	char link[128];
 	char **args;
 	int first, i, n, code;
 
+	/* started as a hook or remote in OpenNebula's remotes: argv is the entry's */
+	e = cmd_find_link(self, base, link, sizeof(link));
+	if (e)
+		return run(e, argc, argv);
+	if (link[0]) {
+		fprintf(stderr, "ERROR: onedr: '%s' is not a hook or action onedr provides (%s)\n",
+			link, self);
+		return EXIT_USAGE;
+	}
 	/* started as onedr-COMMAND: argv is that command's */
 	if (!strncmp(base, "onedr-", 6)) {
 		e = cmd_find(base + 6);

@@ -137,4 +137,14 @@ test_expect_success 'each outcome line reaches a pipe or file at once, not at ex
 	[ $ok -eq 0 ] && [ $alive -eq 1 ] && ! grep -q "secret" out err
 '
 
+test_expect_success 'a link in OpenNebula remotes that onedr does not provide is one usage error' '
+	mkdir -p rem/tm/onedr rem/hooks/onedr rem/xtm/onedr &&
+	ln -s "$ONEDR" rem/tm/onedr/nosuch && ln -s "$ONEDR" rem/hooks/onedr/nosuch &&
+	test_exit_code 2 rem/tm/onedr/nosuch a b 2>err && one_line err &&
+	grep -q "^ERROR: onedr: .tm/nosuch. is not a hook or action onedr provides" err &&
+	test_exit_code 2 rem/hooks/onedr/nosuch 2>err && grep -q "hook/nosuch" err &&
+	ln -s "$ONEDR" rem/xtm/onedr/onedr-version &&
+	rem/xtm/onedr/onedr-version >out && grep -q "^onedr " out
+'
+
 test_done

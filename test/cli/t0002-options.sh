@@ -20,7 +20,8 @@ ONE = [ ENDPOINT = "http://127.0.0.1:9/RPC2", AUTH = "$TRASH/one_auth", TIMEOUT 
 CONF
 export ONEDR_CONF="$TRASH/c.conf"
 
-COMMANDS="demote export help manifest promote recreate register resync status version"
+# every entry of the table: the commands, then the hooks and remotes oned runs
+COMMANDS=$("$ONEDR" help | sed -n 's|^  \([a-z][a-z/-]*\)  .*|\1|p')
 
 # options CMD: "LETTER LONG VALUE" per option of CMD's --help ("-" for none)
 options() {
@@ -103,6 +104,12 @@ for cmd in $COMMANDS; do
 		matrix $cmd
 	"
 done
+
+test_expect_success 'the matrix reads the commands from help (it cannot pass empty)' '
+	for c in demote export help manifest promote recreate register resync status version; do
+		case " $(echo $COMMANDS) " in *" $c "*) ;; *) echo "no $c in: $COMMANDS"; exit 1 ;; esac
+	done
+'
 
 test_expect_success 'the matrix reads the options from --help (it cannot pass empty)' '
 	options promote >o && grep -q "^- force -$" o && grep -q "^p pool POOL$" o &&

@@ -17,6 +17,7 @@
 #include "manifest-format.h"
 #include "mirror-run.h"
 #include "output.h"
+#include "actions.h"	/* remotes/: the TM and datastore actions */
 
 /* Exit codes, documented in `onedr help` and the README. */
 enum {
@@ -56,6 +57,8 @@ extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_resync_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
+REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
+REMOTE_TM_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);

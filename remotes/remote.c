@@ -133,8 +133,8 @@ int remote_mirror(struct remote *rm, const char *pool, const char *image)
 	deadline = deadline_after(rm->ctx->conf.image_timeout);
 	r = mirror_enable(rm->ceph, pool, image, mode, &deadline, &res);
 	if (r < 0)
-		return log_error(r, "cannot protect '%s/%s': %s", pool, image,
-				 res.error[0] ? res.error : "mirroring not enabled"), EXIT_PARTIAL;
+		return log_error(r, "cannot mirror the RBD the stock action made: %s",
+				 res.error[0] ? res.error : image), EXIT_PARTIAL;
 	log_info("'%s/%s' %s in %s mode%s%s", pool, image,
 		 res.already ? "was mirrored already" : "mirrored",
 		 mirror_enable_mode_name(res.mode), res.clone ? ", clone of " : "", res.parent);

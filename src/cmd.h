@@ -53,6 +53,7 @@ extern const struct cmd_entry cmd_manifest_entry;
 extern const struct cmd_entry cmd_recreate_entry;
 extern const struct cmd_entry cmd_register_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry hook_image_ready_entry;
 extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_resync_entry;
 extern const struct cmd_entry cmd_status_entry;

@@ -8,6 +8,8 @@ RUN="$(dirname "$ONEDR")/test/lab/mirror-enable-run"
 J=$(img j) S=$(img s) PS=$(img ps) CS=$(img cs) PJ=$(img pj) CJ=$(img cj) N=$(img n)
 NOMIRROR=nomirror-$$
 
+test_cleanup() { "$LAB" rmpool "$NOMIRROR" >/dev/null 2>&1; }
+
 enable_a() { "$RUN" "$LAB_A_CONF" "$@"; }
 # plain SITE NAME: an image as `rbd create` makes it (no journaling, not mirrored)
 plain() { rbd_on "$1" create "$POOL/$2" --size 32M; }

@@ -31,6 +31,6 @@ const struct cmd_entry remote_tm_mkswap_entry = {
 	.help =
 	"OpenNebula runs this as tm/onedr/mkswap for a swap disk. The stock\n"
 	"tm/ceph/mkswap runs with the same arguments, then the RBD it made,\n"
-	"POOL/one-sys-VM_ID-DISK (POOL from onedr.conf), is mirrored in MIRROR_MODE.\n",
+	"POOL/one-sys-VM_ID-DISK, is mirrored in MIRROR_MODE (POOL as tm/mkimage's).\n",
 	.exec = tm_mkswap_exec,
 };

@@ -51,10 +51,10 @@ test_expect_success 'setup: a pool, an oned stand-in with a VM, the stock-like c
 	mkdir -p "$REMOTES/tm/onedr" "$REMOTES/datastore/onedr" &&
 	for a in $(ls "$REMOTES/tm/ceph/"); do ln -s "$ONEDR" "$REMOTES/tm/onedr/$a"; done &&
 	for a in $(ls "$REMOTES/datastore/ceph/"); do ln -s "$ONEDR" "$REMOTES/datastore/onedr/$a"; done &&
-	for s in A B; do
-		eval "c=\$LAB_${s}_ONEDR_CONF"
-		{ cat "$c"; echo "POOL = \"$P\""; echo "REMOTES = \"$REMOTES\""; } >$(echo $s | tr AB ab).conf
-	done &&
+	# POOL stays "one": tm mkimage finds the pool in the VM, as the stock does
+	{ cat "$LAB_A_ONEDR_CONF"; echo "REMOTES = \"$REMOTES\""
+	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat a.port)/RPC2\", AUTH = \"$TRASH/auth\" ]"; } >a.conf &&
+	{ cat "$LAB_B_ONEDR_CONF"; echo "REMOTES = \"$REMOTES\""; } >b.conf &&
 	truncate -s 8M "$FILE" && printf "some data" | dd of="$FILE" conv=notrunc 2>/dev/null
 '
 VM=$(cat "$TRASH/vm.id" 2>/dev/null)
@@ -89,7 +89,7 @@ test_expect_success 'tm clone leaves a mirrored clone (journal) with the image d
 	POOL=$P wait_until 120 "the clone has the same data on site-b" same_data "one-2-$VM-1"
 '
 
-test_expect_success 'tm mkimage leaves a mirrored volatile disk' '
+test_expect_success 'tm mkimage leaves a mirrored volatile disk, in the pool of the VM'"'"'s disk' '
 	remote a tm/mkimage 16 raw "host:$SYS/disk.0" "$VM" 101 >out 2>err; code=$?; cat out err &&
 	test $code -eq 0 && POOL=$P is_primary a "one-sys-$VM-0" &&
 	POOL=$P wait_until 120 "the volatile disk replaying on site-b" is_replaying b "one-sys-$VM-0"

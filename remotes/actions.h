@@ -51,6 +51,27 @@
 	PASS(tm, snap_delete) \
 	PASS(tm, snap_revert)
 
+/* The *.ssh actions of tm/ceph (install.sh's TM_CEPH_FILES): oned runs
+ * ACTION.ssh for a disk of a Ceph image datastore on an ssh system datastore
+ * (TM_MAD_SYSTEM="ssh,shared" in TM_MAD_CONF), and one_tm.rb falls back to
+ * ACTION when ACTION.ssh is missing, which would run the wrong stock action.
+ * ln.ssh and clone.ssh export the image to the host (refused on a
+ * non-primary image, as ln and clone); cpds.ssh imports a disk into a new
+ * RBD (mirrored, as cpds). OWN entries remote_tm_ACTION_ssh_entry are in
+ * remotes/tm/ACTION.c, next to ACTION's. */
+#define REMOTE_TM_SSH_ACTIONS(OWN, PASS) \
+	OWN(tm, clone) \
+	OWN(tm, cpds) \
+	PASS(tm, delete) \
+	OWN(tm, ln) \
+	PASS(tm, mvds) \
+	PASS(tm, resize)
+
+#define REMOTE_SSH_ENTRY_NAME(kind, action) remote_##kind##_##action##_ssh_entry
+#define REMOTE_SSH_ENTRY_EXTERN(kind, action) \
+	extern const struct cmd_entry REMOTE_SSH_ENTRY_NAME(kind, action);
+#define REMOTE_SSH_ENTRY_REF(kind, action) &REMOTE_SSH_ENTRY_NAME(kind, action),
+
 #define REMOTE_ENTRY_NAME(kind, action) remote_##kind##_##action##_entry
 #define REMOTE_ENTRY_EXTERN(kind, action) \
 	extern const struct cmd_entry REMOTE_ENTRY_NAME(kind, action);

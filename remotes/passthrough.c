@@ -22,5 +22,19 @@
 		.exec = remote_passthrough_exec, \
 	};
 
+#define PASSTHROUGH_SSH(kind, action) \
+	const struct cmd_entry REMOTE_SSH_ENTRY_NAME(kind, action) = { \
+		.name = #kind "/" #action ".ssh", \
+		.usage = "ARG... (those oned gives " #kind "/ceph/" #action ".ssh)", \
+		.summary = "runs " #kind "/ceph/" #action ".ssh as it is", \
+		.help = \
+		"OpenNebula runs this as " #kind "/onedr/" #action ".ssh (a disk on an ssh\n" \
+		"system datastore). It runs the stock " #kind "/ceph/" #action ".ssh under\n" \
+		"REMOTES (onedr.conf) with the same arguments and stdin, and passes its\n" \
+		"output and exit code through.\n", \
+		.exec = remote_passthrough_exec, \
+	};
+
 REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_NONE, PASSTHROUGH)
 REMOTE_TM_ACTIONS(REMOTE_ENTRY_NONE, PASSTHROUGH)
+REMOTE_TM_SSH_ACTIONS(REMOTE_ENTRY_NONE, PASSTHROUGH_SSH)

@@ -60,6 +60,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
 REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
 REMOTE_TM_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
+REMOTE_TM_SSH_ACTIONS(REMOTE_SSH_ENTRY_EXTERN, REMOTE_SSH_ENTRY_EXTERN)
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);

@@ -33,6 +33,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_resync_entry,
 	&cmd_status_entry,
 	REMOTE_TM_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
+	REMOTE_TM_SSH_ACTIONS(REMOTE_SSH_ENTRY_REF, REMOTE_SSH_ENTRY_REF)
 	&cmd_version_entry,
 	NULL,
 };

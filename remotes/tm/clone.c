@@ -67,3 +67,25 @@ const struct cmd_entry remote_tm_clone_entry = {
 	"mode, after its image) so the disk is protected before the VM boots.\n",
 	.exec = tm_clone_exec,
 };
+
+/* clone.ssh exports the image's snapshot to the host's disk: no RBD is
+ * made, but a replica must no more be booted from. */
+static int tm_clone_ssh_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct remote_steps steps = { 4, clone_before, NULL };
+
+	return remote_exec_steps(ctx, argc, argv, &steps);
+}
+
+const struct cmd_entry remote_tm_clone_ssh_entry = {
+	.name = "tm/clone.ssh",
+	.usage = "SRC DST VM_ID DS_ID",
+	.summary = "tm/ceph/clone.ssh, refused on a non-primary image",
+	.help =
+	"OpenNebula runs this as tm/onedr/clone.ssh for a non-persistent disk on an\n"
+	"ssh system datastore: the stock action copies the image to the host. An\n"
+	"image that is a non-primary (replica) copy on this site is refused before\n"
+	"anything is done; else the stock tm/ceph/clone.ssh runs with the same\n"
+	"arguments.\n",
+	.exec = tm_clone_ssh_exec,
+};

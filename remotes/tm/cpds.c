@@ -40,3 +40,15 @@ const struct cmd_entry remote_tm_cpds_entry = {
 	"DST, is mirrored in MIRROR_MODE.\n",
 	.exec = tm_cpds_exec,
 };
+
+/* cpds.ssh imports the disk from the host into DST: the same step after. */
+const struct cmd_entry remote_tm_cpds_ssh_entry = {
+	.name = "tm/cpds.ssh",
+	.usage = "SRC DST SNAP_ID VM_ID DS_ID",
+	.summary = "tm/ceph/cpds.ssh, then mirrors the saved image",
+	.help =
+	"OpenNebula runs this as tm/onedr/cpds.ssh for disk-saveas of a disk on an\n"
+	"ssh system datastore. The stock tm/ceph/cpds.ssh runs with the same\n"
+	"arguments, then the image it wrote, DST, is mirrored in MIRROR_MODE.\n",
+	.exec = tm_cpds_exec,
+};

@@ -40,3 +40,18 @@ const struct cmd_entry remote_tm_ln_entry = {
 	"is done; else the stock tm/ceph/ln runs with the same arguments.\n",
 	.exec = tm_ln_exec,
 };
+
+/* ln.ssh copies the image to the host's disk (rbd export), and mvds.ssh
+ * writes it back: a replica must no more be used that way. */
+const struct cmd_entry remote_tm_ln_ssh_entry = {
+	.name = "tm/ln.ssh",
+	.usage = "SRC DST VM_ID DS_ID",
+	.summary = "tm/ceph/ln.ssh, refused on a non-primary image",
+	.help =
+	"OpenNebula runs this as tm/onedr/ln.ssh for a persistent disk on an ssh\n"
+	"system datastore: the stock action exports the image to the host, and\n"
+	"mvds.ssh imports it back. An image that is a non-primary (replica) copy on\n"
+	"this site is refused before anything is done; else the stock\n"
+	"tm/ceph/ln.ssh runs with the same arguments.\n",
+	.exec = tm_ln_exec,
+};

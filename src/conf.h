@@ -15,6 +15,8 @@
  *   GROUP_MAP     = [ FROM = "users", TO = "users" ]
  *   SYSTEM_DATASTORE_MAP = [ FROM = "ceph-sys", TO = "ceph-sys-b" ]
  *   SIGNING_KEY   = "/etc/one/onedr.key"
+ *   FENCE_EXPIRE  = "2592000"   # seconds a host fence lasts (OSD blocklist expiry)
+ *   FENCE_WAIT    = "60"        # how long a fence waits for the host's watchers to go
  *
  * The maps translate the other site's names (in manifests) to this site's.
  * SYSTEM_DATASTORE_MAP is for the system datastore a VM ran on (recreate
@@ -66,6 +68,8 @@ struct onedr_conf {
 	unsigned one_timeout;	/* seconds, per XML-RPC call */
 	struct conf_map *maps;	/* in file order */
 	char *signing_key;	/* the manifests' key file; NULL: not configured */
+	unsigned fence_expire;	/* seconds a host's blocklist entries last */
+	unsigned fence_wait;	/* seconds a fence waits for the host's watchers to go */
 };
 
 struct conf_error {

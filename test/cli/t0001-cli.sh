@@ -147,4 +147,15 @@ test_expect_success 'a link in OpenNebula remotes that onedr does not provide is
 	rem/xtm/onedr/onedr-version >out && grep -q "^onedr " out
 '
 
+test_expect_success 'a link at hooks/ft/fence_host.sh (the stock host_error.rb runs it) is hook/fence-host' '
+	mkdir -p rem2/hooks/ft rem2/hooks/xft rem2/hooks/onedr &&
+	ln -s "$ONEDR" rem2/hooks/ft/fence_host.sh && ln -s "$ONEDR" rem2/hooks/xft/fence_host.sh &&
+	ln -s "$ONEDR" rem2/hooks/onedr/fence-host &&
+	printf "bm90IGEgaG9zdA==" | test_exit_code 2 rem2/hooks/ft/fence_host.sh 2>err && one_line err &&
+	grep -q "^ERROR: hook/fence-host: " err &&
+	printf "bm90IGEgaG9zdA==" | test_exit_code 2 rem2/hooks/onedr/fence-host 2>err2 &&
+	cmp err err2 &&
+	rem2/hooks/xft/fence_host.sh >out </dev/null; grep -q "^usage: onedr COMMAND" out
+'
+
 test_done

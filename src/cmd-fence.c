@@ -155,7 +155,7 @@ struct fence_disk {
 	int disk_id;
 	char pool[128], rbd[128];
 	struct fence_watcher w;		/* the first watcher from the host */
-	size_t nwatchers;		/* watchers from the host at the first look */
+	bool nwatchers;			/* watched from the host before the fence */
 	int r;				/* of the last look */
 	bool clear;			/* no watcher from the host at the last look */
 	double gone_after;		/* seconds after the fence when it was seen clear */
@@ -207,7 +207,7 @@ static int collect_disks(struct cmd_ctx *ctx, const struct fence_target *t,
 
 /* Look at d once: its watchers from the host. */
 static void look(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target *t,
-		 struct fence_disk *d, bool first)
+		 struct fence_disk *d)
 {
 	struct timespec dl = deadline_after(ctx->conf.image_timeout);
 	struct fence_watcher w[1];
@@ -218,16 +218,14 @@ static void look(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target 
 	if (d->r == 0)
 		d->r = fence_image_watchers(io, d->rbd, &t->addrs, &dl, w, 1, &n);
 	if (d->r == -ENOENT) {	/* no such RBD (yet, or any more): nobody watches it */
-		d->clear = true;
-		return;
+		d->r = 0;
+		n = 0;
 	}
 	if (d->r < 0)
 		return;
 	d->clear = n == 0;
 	if (n > 0)
 		d->w = w[0];
-	if (first)
-		d->nwatchers = n;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -238,34 +236,42 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/*
- * Wait up to wait seconds until no disk of the host's VMs has a watcher
- * from the host (dry_run: look once). One line per disk. Returns how many
- * disks are left watched or could not be checked.
- */
-static size_t check_watchers(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target *t,
-			     unsigned wait, bool dry_run, const struct timespec *t0)
+/* Before the fence: who from the host watches each disk. */
+static void look_before(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target *t,
+			struct fence_disk *disks, size_t n)
 {
-	struct fence_disk *disks = NULL;
-	struct timespec until = deadline_after(wait);
-	size_t n = 0, left, bad = 0;
-	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		look(ctx, c, t, &disks[i]);
+		disks[i].nwatchers = disks[i].r == 0 && !disks[i].clear;
+	}
+}
 
-	if (collect_disks(ctx, t, &disks, &n) < 0)
-		return 1;
+/*
+ * After the fence (at t0): look again until no disk has a watcher from the
+ * host, up to wait seconds. One line per disk. Returns how many disks are
+ * left watched or could not be checked.
+ */
+static size_t wait_watchers(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target *t,
+			    struct fence_disk *disks, size_t n, unsigned wait,
+			    const struct timespec *t0)
+{
+	struct timespec until = deadline_after(wait);
+	size_t left, bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		disks[i].clear = false;
 	for (;;) {
 		left = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (!first && disks[i].clear)
+			if (disks[i].clear)
 				continue;
-			look(ctx, c, t, &disks[i], first);
+			look(ctx, c, t, &disks[i]);
 			if (disks[i].clear)
 				disks[i].gone_after = seconds_since(t0);
 			else
 				left++;
 		}
-		first = false;
-		if (left == 0 || dry_run || deadline_left(&until) <= 0 || cmd_interrupted())
+		if (left == 0 || deadline_left(&until) <= 0 || cmd_interrupted())
 			break;
 		usleep(200 * 1000);
 	}
@@ -277,35 +283,48 @@ static size_t check_watchers(struct cmd_ctx *ctx, struct ceph *c, const struct f
 		if (!d->clear && d->r < 0) {
 			printf("cannot check its watchers: %s\n", strerror(-d->r));
 			bad++;
-		} else if (!d->clear && dry_run) {
-			printf("watched from the host by %s at %s\n", d->w.entity, d->w.addr);
 		} else if (!d->clear) {
 			printf("STILL WATCHED from the host by %s at %s after %u s\n", d->w.entity,
 			       d->w.addr, wait);
 			bad++;
-		} else if (d->nwatchers && !dry_run) {
-			printf("the host's watcher%s gone %.1f s after the fence\n",
-			       d->nwatchers > 1 ? "s" : "", d->gone_after);
+		} else if (d->nwatchers) {
+			printf("the host's watcher %s is gone, seen %.2f s after the fence\n",
+			       d->w.entity, d->gone_after);
 		} else {
 			printf("no watcher from the host\n");
 		}
 	}
-	if (!dry_run)
-		printf("fence: host '%s': %zu disk%s of %zu VM%s checked, %s\n", t->name, n,
-		       n == 1 ? "" : "s", t->vms.n, t->vms.n == 1 ? "" : "s",
-		       bad ? "watchers from the host LEFT or not checked" :
-		       "no watcher from the host left");
-	free(disks);
+	printf("fence: host '%s': %zu disk%s of %zu VM%s checked, %s\n", t->name, n,
+	       n == 1 ? "" : "s", t->vms.n, t->vms.n == 1 ? "" : "s",
+	       bad ? "watchers from the host LEFT or not checked" : "no watcher from the host left");
 	return bad;
+}
+
+static void print_before(const struct fence_disk *disks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct fence_disk *d = &disks[i];
+
+		printf("VM %d (%s): disk %d %s/%s: ", d->vm->id, d->vm->name, d->disk_id, d->pool,
+		       d->rbd);
+		if (d->r < 0)
+			printf("cannot check its watchers: %s\n", strerror(-d->r));
+		else if (d->nwatchers)
+			printf("watched from the host by %s at %s\n", d->w.entity, d->w.addr);
+		else
+			printf("no watcher from the host\n");
+	}
 }
 
 int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target *t,
 		  unsigned expire, unsigned wait, bool dry_run)
 {
 	struct fence_guards *g = calloc(1, sizeof(*g));
+	struct fence_disk *disks = NULL;
 	struct timespec t0;
 	char list[1024], until[64];
-	int refused = 0, r;
+	size_t ndisks = 0;
+	int refused = 0, code, r;
 
 	if (!g)
 		return log_error(-ENOMEM, "fence"), EXIT_UNAVAILABLE;
@@ -329,6 +348,10 @@ int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target
 	free(g);
 	if (refused)
 		return EXIT_USAGE;
+	r = collect_disks(ctx, t, &disks, &ndisks);
+	if (r < 0)
+		return log_error(r, "host '%s': cannot list its VMs' disks", t->name), EXIT_UNAVAILABLE;
+	look_before(ctx, c, t, disks, ndisks);
 	expiry_text(expire, until, sizeof(until));
 	for (size_t i = 0; i < t->addrs.n; i++) {
 		struct timespec dl = deadline_after(ctx->conf.image_timeout);
@@ -343,6 +366,7 @@ int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target
 		if (r < 0) {
 			/* those fenced already stay so: a rerun adds the rest */
 			log_error(r, "cannot fence %s for host '%s'", a, t->name);
+			free(disks);
 			return r == -ETIMEDOUT ? EXIT_UNAVAILABLE : EXIT_PARTIAL;
 		}
 		printf("fenced %s until %s: the OSDs refuse its clients\n", a, until);
@@ -350,9 +374,15 @@ int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (t->host_id < 0) {
 		printf("fence: no OpenNebula host named: no VM disk checked for watchers\n");
-		return EXIT_OK;
+		code = EXIT_OK;
+	} else if (dry_run) {
+		print_before(disks, ndisks);
+		code = EXIT_OK;
+	} else {
+		code = wait_watchers(ctx, c, t, disks, ndisks, wait, &t0) ? EXIT_PARTIAL : EXIT_OK;
 	}
-	return check_watchers(ctx, c, t, wait, dry_run, &t0) ? EXIT_PARTIAL : EXIT_OK;
+	free(disks);
+	return code;
 }
 
 /* ---- the commands ---- */

@@ -546,9 +546,9 @@ static int js_member(struct json *j, const char *key)
 	return js_lit(j, '}') ? -ENOENT : -EBADMSG;
 }
 
-/* One daemon of the rbd-mirror service: its "addr", named by its
- * metadata "id" when it has one. */
-static int mirror_daemon(struct json d, const char *gid, struct fence_guards *g)
+/* One daemon of the rbd-mirror service (its key in the map is its name):
+ * its "addr", named by its metadata "id" when it has one. */
+static int mirror_daemon(struct json d, const char *key, struct fence_guards *g)
 {
 	char addr[160], id[64] = "";
 	struct json m = d;
@@ -563,14 +563,14 @@ static int mirror_daemon(struct json d, const char *gid, struct fence_guards *g)
 	if (r < 0 || fence_entity_addr_parse(addr, &a) < 0)
 		return -EBADMSG;	/* a daemon we could not tell apart from a host */
 	if (id[0])
-		return guard_add(g, &a, "this site's rbd-mirror '%s' (gid %s)", id, gid);
-	return guard_add(g, &a, "this site's rbd-mirror (gid %s)", gid);
+		return guard_add(g, &a, "this site's rbd-mirror '%s' (daemon %s)", id, key);
+	return guard_add(g, &a, "this site's rbd-mirror (daemon %s)", key);
 }
 
 int fence_parse_service_dump(const char *json, size_t len, struct fence_guards *g)
 {
 	struct json j = { json, json + len };
-	char gid[64];
+	char key[64];
 	int r;
 
 	if ((r = js_member(&j, "services")) < 0)
@@ -585,10 +585,10 @@ int fence_parse_service_dump(const char *json, size_t len, struct fence_guards *
 	if (js_lit(&j, '}'))
 		return 0;
 	do {
-		if ((r = js_string(&j, gid, sizeof(gid))) < 0 || !js_lit(&j, ':'))
+		if ((r = js_string(&j, key, sizeof(key))) < 0 || !js_lit(&j, ':'))
 			return -EBADMSG;
 		js_ws(&j);
-		if (j.p < j.end && *j.p == '{' && (r = mirror_daemon(j, gid, g)) < 0)
+		if (j.p < j.end && *j.p == '{' && (r = mirror_daemon(j, key, g)) < 0)
 			return r;
 		if ((r = js_skip(&j, 1)) < 0)	/* "summary": "" among them */
 			return r;

@@ -98,7 +98,7 @@ int fence_host_addrs(const char *name, const char *attr, struct fence_addrs *ret
 /* An address that is never fenced, and whose it is. */
 struct fence_guard {
 	struct fence_addr addr;
-	char who[128];		/* "this front-end (lo)", "this site's rbd-mirror 'site-a' (gid 4129)" */
+	char who[128];		/* "this front-end (lo)", "this site's rbd-mirror 'site-a' (daemon 4129)" */
 };
 
 struct fence_guards {

@@ -174,7 +174,7 @@ static void test_service_dump(void)
 	ok(json && fence_parse_service_dump(json, len, &g) == 0 && g.n == 1,
 	   "one rbd-mirror daemon in the lab's service map (%zu)", g.n);
 	hit = fence_guarded(&g, &mirror);
-	is_str(hit ? hit->who : NULL, "this site's rbd-mirror 'site-a' (gid 4129)",
+	is_str(hit ? hit->who : NULL, "this site's rbd-mirror 'site-a' (daemon 4129)",
 	       "its address is guarded, named");
 	ok(!fence_guarded(&g, &other), "another address is not");
 	g.n = 0;
@@ -185,8 +185,8 @@ static void test_service_dump(void)
 	g.n = 0;
 	ok(fence_parse_service_dump(two, strlen(two), &g) == 0 && g.n == 2,
 	   "two daemons, blanks, nested values and escapes");
-	ok(g.n == 2 && !strcmp(g.v[0].who, "this site's rbd-mirror 'm1' (gid 7)") &&
-	   !strcmp(g.v[1].who, "this site's rbd-mirror (gid 8)"), "named by id, else by gid");
+	ok(g.n == 2 && !strcmp(g.v[0].who, "this site's rbd-mirror 'm1' (daemon 7)") &&
+	   !strcmp(g.v[1].who, "this site's rbd-mirror (daemon 8)"), "named by id, else by its key in the map");
 	ok(fence_parse_service_dump("{\"services\":{\"rbd-mirror\":{\"daemons\":{\"7\":{\"addr\":", 44, &g) ==
 	   -EBADMSG, "truncated JSON");
 	ok(fence_parse_service_dump("[]", 2, &g) == -EBADMSG, "not an object");

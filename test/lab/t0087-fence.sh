@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0088-fence: onedr fence and unfence, and the host-error hooks, on site-a.
+# t0087-fence: onedr fence and unfence, and the host-error hooks, on site-a.
 # The lab runs every daemon and client on 127.0.0.1, this front-end's own
 # address, which is never fenced. The hypervisor hosts are
 # test/lab/rbd-writer, a librbd client whose connections come from 127.0.0.2
@@ -12,7 +12,7 @@
 WRITER=$(dirname "$ONEDR")/test/lab/rbd-writer
 PW=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 IMG=fence-$$		# the VMs' disks: $IMG-0, $IMG-1, $IMG-2
-FAKE=onedr-t0088-$$	# a stand-in for this site's rbd-mirror, on 127.0.0.3
+FAKE=onedr-t0087-$$	# a stand-in for this site's rbd-mirror, on 127.0.0.3
 SA=
 
 test_cleanup() {

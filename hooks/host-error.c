@@ -1,5 +1,5 @@
 /*
- * hooks/host-error.c: onedr hook/host-error (-r | -m) [-f] [--expire S] [--wait S]
+ * hooks/host-error.c: onedr hook/host-error (-r | -m) [-f] [-p N] [--expire S] [--wait S]
  *
  * The HOST STATE=ERROR hook: what OpenNebula's ft/host_error.rb does, with a
  * fence that works on Ceph. Registered with (share/onedr/hooks/host-error.tmpl):
@@ -17,8 +17,8 @@
  * options after it; else argv). In this order, each step only once the one
  * before succeeded:
  *
- *  1. the host is read again from oned: if it is no longer in ERROR, it
- *     came back and nothing is done;
+ *  1. (after -p N monitoring cycles) the host is read again from oned: if
+ *     it is no longer in ERROR, it came back and nothing is done;
  *  2. it is fenced in Ceph (cmd_fence_run: its client addresses in the OSD
  *     blocklist, never the front-end's nor this site's rbd-mirror's), then
  *     the RBDs of its VMs are checked until no watcher from the host is left;
@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "hook-payload.h"
@@ -51,14 +52,18 @@ enum { RECOVER_DELETE_RECREATE = 4 };	/* one.vm.recover's operation */
 static const struct arg_spec host_error_options[] = {
 	{ "recreate", 'r', ARG_FLAG, NULL, 0,
 	  "recreate the host's VMs (one.vm.recover delete-recreate),\n"
-	  "as ft/host_error.rb -r: their disks start again from the\n"
-	  "images, their state on the host is lost" },
+	  "as ft/host_error.rb -r: they boot again elsewhere, their\n"
+	  "non-persistent disks fresh from their images" },
 	{ "migrate", 'm', ARG_FLAG, NULL, 0,
 	  "reschedule the host's VMs (one.vm.action resched), as\n"
 	  "ft/host_error.rb -m; VMs on a system datastore that is\n"
 	  "not shared are left alone" },
 	{ "force", 'f', ARG_FLAG, NULL, 0,
 	  "with -r, SUSPENDED and POWEROFF VMs too (host_error.rb -f)" },
+	{ "pause", 'p', ARG_NUMBER, "N", 1000,
+	  "first wait N monitoring cycles (oned's MONITORING_INTERVAL_HOST,\n"
+	  "60 s when unset) and go on only if the host is still in\n"
+	  "ERROR, as host_error.rb -p N (default: no wait)" },
 	{ "expire", 0, ARG_NUMBER, "S", 3650 * 86400,
 	  "the fence lasts S seconds (FENCE_EXPIRE, default 30 days)" },
 	{ "wait", 0, ARG_NUMBER, "S", 86400,
@@ -119,6 +124,31 @@ static int host_now(struct one_client *one, int id, struct one_obj **ret)
 	free(xml);
 	if (r < 0)
 		return log_error(r, "one.host.info %d: a document onedr cannot read", id);
+	return 0;
+}
+
+/* oned's MONITORING_INTERVAL_HOST, 60 when unset or unreadable (as
+ * host_error.rb). Logs its error. */
+static int monitoring_interval(struct one_client *one, unsigned *ret)
+{
+	static const char tag[] = "<MONITORING_INTERVAL_HOST>";
+	struct one_error err = { 0, "" };
+	char *xml = NULL;
+	const char *p;
+	int r = one_call(one, "one.system.config", &xml, &err, "()");
+
+	if (r < 0)
+		return log_error(0, "OpenNebula: %s", err.msg), r;
+	*ret = 60;
+	p = strstr(xml, tag);
+	if (p) {
+		p += sizeof(tag) - 1;
+		if (!strncmp(p, "<![CDATA[", 9))
+			p += 9;
+		if (*p >= '1' && *p <= '9')
+			*ret = (unsigned)strtoul(p, NULL, 10);
+	}
+	free(xml);
 	return 0;
 }
 
@@ -230,7 +260,19 @@ static int hook_host_error(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_load_conf(ctx) < 0)
 		goto out;
 	code = EXIT_UNAVAILABLE;
-	if (cmd_one_connect(ctx, &one) < 0 || host_now(one, payload_host->id, &host) < 0)
+	if (cmd_one_connect(ctx, &one) < 0)
+		goto out;
+	if (opt_number(ctx, &o, "pause", 0) > 0) {
+		unsigned cycles = opt_number(ctx, &o, "pause", 0), interval;
+
+		if (monitoring_interval(one, &interval) < 0)
+			goto out;
+		printf("host '%s' (%d): waiting %u monitoring cycles (%u s) before acting\n",
+		       payload_host->name, payload_host->id, cycles, cycles * interval);
+		for (unsigned long left = (unsigned long)cycles * interval; left > 0; left--)
+			sleep(1);
+	}
+	if (host_now(one, payload_host->id, &host) < 0)
 		goto out;
 	if (host->state != HOST_ERROR && host->state != HOST_MONITORING_ERROR) {
 		printf("host '%s' (%d) is no longer in ERROR (state %d): it came back, nothing done\n",
@@ -274,7 +316,7 @@ out:
 
 const struct cmd_entry cmd_hook_host_error_entry = {
 	.name = "hook/host-error",
-	.usage = "(-r | -m) [-f] [--expire S] [--wait S] [HOST_BASE64]",
+	.usage = "(-r | -m) [-f] [-p N] [--expire S] [--wait S] [HOST_BASE64]",
 	.summary = "HOST STATE=ERROR hook: fence the host in Ceph, then recover its VMs",
 	.help =
 	"oned runs it as hooks/onedr/host-error with the host's document in base64\n"

@@ -190,6 +190,15 @@ test_expect_success 'the hook recovers nothing on a host it must not fence' '
 	! grep -q "recreated" run && test "$(vm_state 2)" = 3/16
 '
 
+test_expect_success 'a host that is no longer in ERROR when the hook runs is left alone' '
+	call a standin.host.state i:0 MONITORED >/dev/null &&
+	{ timeout 30 ceph -c "$LAB_A_CONF" osd blocklist rm 127.0.0.2 >/dev/null 2>&1 || true; } &&
+	call a one.host.info i:0 | tr -d "\n" | base64 -w0 >h0.b64 &&
+	printf "%s -r" "$(cat h0.b64)" | ONEDR_CONF="$TRASH/a.conf" "$ONEDR" hook/host-error >out 2>err &&
+	grep -q "^host .fence-host. (0) is no longer in ERROR (state 2): it came back, nothing done$" out &&
+	! grep -q fenced out && ! blocklist | grep -q "^127\.0\.0\.2:0/0 "
+'
+
 test_expect_success 'the host-error hook with -m reschedules the host'"'"'s VM after the fence' '
 	writer w1 "$IMG-1" 127.0.0.4 &&
 	wait_until 60 "the guest writing" grep -q "^writing$" w1.log &&

@@ -158,4 +158,26 @@ test_expect_success 'a link at hooks/ft/fence_host.sh (the stock host_error.rb r
 	rem2/hooks/xft/fence_host.sh >out </dev/null; grep -q "^usage: onedr COMMAND" out
 '
 
+test_expect_success 'fence and unfence: a host or --address, one host, valid addresses, --list or --dry-run' '
+	test_exit_code 2 "$ONEDR" fence 2>err && grep -q "^ERROR: fence: name a host, or --address$" err &&
+	test_exit_code 2 "$ONEDR" unfence h1 h2 2>err && grep -q "^ERROR: unfence: one host at a time$" err &&
+	test_exit_code 2 "$ONEDR" fence --address 10.0.0.5/24 2>err && one_line err &&
+	grep -q "^ERROR: fence: --address: .10.0.0.5/24. is not an IP address or a CIDR range (with the host bits zero)$" err &&
+	test_exit_code 2 "$ONEDR" fence --list --dry-run h1 2>err && one_line err &&
+	test_exit_code 2 "$ONEDR" fence --expire 0 h1 2>err && grep -q "^ERROR: fence: --expire" err
+'
+
+test_expect_success 'hook/host-error: a HOST payload and a mode (-r or -m) before anything is done' '
+	printf "%s" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	grep -q "^ERROR: hook/host-error: one of -r (recreate) or -m (migrate) in the hook.s ARGUMENTS" err &&
+	printf "%s -r -m" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	printf "%s -r extra" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	grep -q "unexpected .extra. after the payload" err &&
+	printf "%s -x" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	printf "%s -r" "PFZNPjxJRD4xPC9JRD48TkFNRT52PC9OQU1FPjwvVk0+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	grep -q "the payload is a VM, not a HOST" err &&
+	printf "%s" "PFZNPjxJRD4xPC9JRD48TkFNRT52PC9OQU1FPjwvVk0+" | test_exit_code 2 "$ONEDR" hook/fence-host 2>err && one_line err &&
+	grep -q "the payload is a VM, not a HOST" err
+'
+
 test_done

@@ -180,4 +180,19 @@ test_expect_success 'hook/host-error: a HOST payload and a mode (-r or -m) befor
 	grep -q "the payload is a VM, not a HOST" err
 '
 
+test_expect_success 'every captured HOST ERROR payload decodes and runs through hook/host-error and hook/fence-host' '
+	printf "alice:secret\n" >one_auth &&
+	printf "ONE = [ ENDPOINT = \"http://127.0.0.1:9/RPC2\", AUTH = \"%s/one_auth\", TIMEOUT = \"2\" ]\n" "$TRASH" >h.conf &&
+	mkdir -p rem3/hooks/onedr && ln -s "$ONEDR" rem3/hooks/onedr/host-error &&
+	ln -s "$ONEDR" rem3/hooks/onedr/fence-host && n=0 &&
+	for f in "$TOP_SRCDIR"/test/fixtures/opennebula-7.0*/hooks/state-host-error.*.stdin.b64; do
+		{ cat "$f"; printf " -r"; } | ONEDR_CONF=h.conf test_exit_code 3 rem3/hooks/onedr/host-error >out 2>err &&
+		one_line err && grep -q "^ERROR: hook/host-error: OpenNebula: " err && ! grep -q secret err &&
+		# no ONEDR_FENCE_ADDRESS and a name that resolves nowhere: an error, not a guess
+		ONEDR_CONF=h.conf test_exit_code_in "2 3" rem3/hooks/onedr/fence-host <"$f" >out 2>err &&
+		one_line err && grep -q "^ERROR: hook/fence-host: host .*: cannot resolve host " err || exit 1
+		n=$((n + 1))
+	done && test "$n" = 3
+'
+
 test_done

@@ -40,6 +40,7 @@ import xmlrpc.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STANDIN = os.path.join(HERE, "oned-standin")
+MKREMOTES = os.path.join(HERE, "mkremotes")
 REPO = os.path.dirname(os.path.dirname(HERE))
 FIXTURES = os.environ.get("ONED_FIXTURES") or os.path.join(
     REPO, "test", "fixtures", "opennebula-7.0")
@@ -121,6 +122,21 @@ class Standin:
 
     def call(self, method, *args):
         return getattr(self.proxy, method)(SESSION, *args)
+
+
+def make_remotes(d, kind="recorder", *names):
+    """An OpenNebula remotes tree for --remotes (test/oned/mkremotes)."""
+    subprocess.check_call([MKREMOTES, d, kind] + list(names))
+    return d
+
+
+def write_script(path, body):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.islink(path):
+        os.unlink(path)
+    with open(path, "w") as f:
+        f.write(body)
+    os.chmod(path, 0o755)
 
 
 # --------------------------------------------------------------------------
@@ -396,8 +412,9 @@ def wait_state(st, vid, want, timeout=10):
 
 def lifecycle_tests(tmp):
     """Default timing (asynchronous steps), --ds-capacity, control methods."""
+    rem = make_remotes(os.path.join(tmp, "life-remotes"))
     st = Standin(os.path.join(tmp, "life"), "--ds-capacity", "100000:90000:10000",
-                 "--monitor-interval", "0.3")
+                 "--monitor-interval", "0.3", "--remotes", rem)
     try:
         st.call("one.host.allocate", "kvm-a", "kvm", "kvm", -1)
         img_ds = st.call("one.datastore.allocate",
@@ -408,9 +425,11 @@ def lifecycle_tests(tmp):
                          'NAME="sys"\nTYPE="SYSTEM_DS"\nTM_MAD="ceph"\nDISK_TYPE="RBD"\n'
                          'POOL_NAME="one"\nCEPH_HOST="mon1"\nCEPH_USER="libvirt"\n'
                          'CEPH_SECRET="s"\nBRIDGE_LIST="h"', -1)[1]
+        st.call("standin.settle", 30)         # the new image datastore is monitored
+        st.call("standin.datastore.monitor", img_ds, 100000, 90000, 10000)
         r = st.call("one.image.allocate", 'NAME="disk"\nSOURCE="one/one-42"\nFORMAT="raw"\n'
                     'SIZE="1024"\nPERSISTENT="YES"', img_ds)
-        tap(r[0] and r[1] == 0, "--ds-capacity: SOURCE image registered without the skip flag",
+        tap(r[0] and r[1] == 0, "SOURCE image registered without the skip flag (capacity set)",
             diag=[repr(r)])
         st.call("standin.datastore.monitor", img_ds, 100, 10, 90)
         r = st.call("one.image.allocate", 'NAME="big"\nSOURCE="one/one-43"\nFORMAT="raw"\n'
@@ -781,8 +800,18 @@ class Replay:
             with open(p, "w") as f:
                 f.write(CAPTURE)
             os.chmod(p, 0o755)
+        # the capture machine of these fixtures had no Ceph: its ceph
+        # datastore monitor failed, and its stat found no image format
+        # (no qemu-img); the TM actions are recorded
+        rem = make_remotes(os.path.join(tmp, "replay-remotes"))
+        write_script(os.path.join(rem, "datastore", "ceph", "monitor"),
+                     "#!/bin/sh\ncat >/dev/null\necho 'Error: ceph df failed' >&2\nexit 1\n")
+        write_script(os.path.join(rem, "datastore", "ceph", "stat"),
+                     "#!/bin/sh\ncat >/dev/null\necho 'Failed to detect image format' >&2\n"
+                     "exit 255\n")
         self.st = Standin(os.path.join(tmp, "replay"), "--step-delay", "0.6",
-                          "--monitor-interval", "0", "--fail-prolog-tm", "ceph")
+                          "--monitor-interval", "0", "--fail-prolog-tm", "ceph",
+                          "--remotes", rem)
         self.seen = set()
 
     def raw(self, name):

@@ -29,9 +29,12 @@ CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f
 test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores' '
 	"$LAB" pool "$P" >/dev/null &&
 	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
+	# the TM/datastore actions the stand-ins run are recorders (exit 0): this
+	# test makes the RBDs itself
+	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph &&
 	for s in a b; do
 		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
-			--step-delay 0 --monitor-interval 0 >"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
+			--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" >"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
 		echo $! >"$TRASH/$s.pid"
 	done &&
 	wait_until 20 "stand-ins listening" test -s "$TRASH/a.port" -a -s "$TRASH/b.port" &&

@@ -43,7 +43,7 @@ test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores, n
 	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
 	# the TM/datastore actions the stand-ins run are recorders (exit 0): this
 	# test makes the RBDs itself
-	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph &&
+	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph fs local &&
 	for s in a b; do
 		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
 			--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" >"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "cmd.h"
 #include "log.h"
+#include "mirror-list.h"
 
 static void on_signal(int sig)
 {

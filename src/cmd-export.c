@@ -21,8 +21,9 @@
 #include "ceph-lock.h"
 #include "cmd.h"
 #include "log.h"
+#include "manifest-build.h"
 #include "manifest-store.h"
-#include "one.h"
+#include "one-calls.h"
 
 struct export_stats {
 	size_t vms, failed, skipped, unprotected_vms, written, unchanged, retired;

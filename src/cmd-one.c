@@ -14,7 +14,8 @@
 #include "cmd.h"
 #include "log.h"
 #include "manifest-store.h"
-#include "one.h"
+#include "one-calls.h"
+#include "rbd-name.h"
 
 int cmd_one_connect(struct cmd_ctx *ctx, struct one_client **ret)
 {

@@ -25,7 +25,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "manifest-store.h"
-#include "one.h"
+#include "one-calls.h"
 
 enum start_mode { START_HOLD, START_DEPLOY, START_RELEASE };
 

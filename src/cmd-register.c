@@ -21,7 +21,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "manifest-store.h"
-#include "one.h"
+#include "one-calls.h"
 
 /* What registering one disk needs, found by the checks. */
 struct reg_disk {

@@ -18,6 +18,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "mirror-list.h"
 #include "output.h"
 
 enum health { HEALTH_OK, HEALTH_DEGRADED, HEALTH_CRITICAL };

@@ -14,7 +14,8 @@
 #include "conf.h"
 #include "mirror.h"
 #include "one-doc.h"
-#include "manifest.h"
+#include "manifest-format.h"
+#include "mirror-run.h"
 #include "output.h"
 
 /* Exit codes, documented in `onedr help` and the README. */

@@ -22,7 +22,7 @@
 #include <rbd/librbd.h>
 
 #include "ceph.h"
-#include "manifest.h"
+#include "manifest-format.h"
 
 enum store_result {
 	STORE_UNCHANGED,	/* the image already held the same manifest */

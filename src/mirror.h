@@ -3,6 +3,11 @@
  * promote, demote, resync and status, each image in its own worker with its
  * own deadlines, over one cluster connection (and one to the peer site
  * when it is reachable). Results land in the items; nothing is printed.
+ *
+ * Here: the items and the context of a batch (mirror.c), and the status
+ * (mirror-status.c). The steps, one file each:
+ *   mirror-list.h   the images of a pool, which are mirrored and how
+ *   mirror-run.h    the run engine: promote, demote, resync per image
  */
 #ifndef ONEDR_MIRROR_H
 #define ONEDR_MIRROR_H
@@ -62,22 +67,9 @@ struct mirror_ctx {
 	void *arg;
 };
 
-enum mirror_op { MIRROR_OP_PROMOTE, MIRROR_OP_DEMOTE, MIRROR_OP_RESYNC };
-
-/* Run op on every item. Returns 0 when it ran (see each item's outcome),
- * -errno when nothing could run. */
-int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *items, size_t n);
-
 /* "pool/image" or "image" (default pool) into an item. -EINVAL: malformed. */
 int mirror_item_parse(const char *spec, const char *default_pool, struct mirror_item *item);
 void mirror_items_free(struct mirror_item *items, size_t n);
-
-/* Every image of a pool that has mirroring enabled (for --pool), and, when
- * ret_plain is not NULL, the names of those that have not; the listing is
- * abandoned after timeout seconds (-ETIMEDOUT). */
-int mirror_pool_images(struct ceph *c, const char *pool, double timeout,
-		       struct mirror_item **ret_items, size_t *ret_n, char ***ret_plain,
-		       size_t *ret_nplain);
 
 /* Status. */
 
@@ -130,6 +122,5 @@ int mirror_pool_status(struct ceph *c, const char *pool, double timeout,
 int mirror_status(struct mirror_ctx *ctx, struct mirror_item *items, size_t n,
 		  struct mirror_status *ret_status);
 void mirror_status_free(struct mirror_status *st, size_t n);
-
 
 #endif

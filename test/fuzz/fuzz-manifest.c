@@ -1,6 +1,6 @@
 /*
  * fuzz-manifest.c - libFuzzer target for the manifest decoder
- * (src/manifest.c), which reads image-meta written by anyone with access
+ * (src/manifest-format.c), which reads image-meta written by anyone with access
  * to the pool.
  *
  * The signature would stop almost every mutation at the first check, so the
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest.h"
+#include "manifest-format.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

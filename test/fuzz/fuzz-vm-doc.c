@@ -1,6 +1,6 @@
 /*
  * fuzz-vm-doc.c - libFuzzer target for the VM XML reader (src/one-doc.c)
- * and the manifest builder (src/manifest.c).
+ * and the manifest builder (src/manifest-build.c).
  *
  * Input: a VM document, as one.vm.info or a hook payload would hand over.
  * Whatever reads must build a manifest or fail with a message; a built
@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest.h"
+#include "manifest-build.h"
+#include "manifest-format.h"
 #include "one-doc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,11 +1,11 @@
 #!/bin/sh
-# t0005-one-client: the oned client module (src/one.c) against the oned
-# stand-in (test/oned/oned-standin): no Ceph needed. Each test runs one group
-# of test/unit/test-one, whose own TAP lines are shown when it fails.
+# t0005-one-client: the oned client (src/one-rpc.c, src/one-calls.c) against
+# the oned stand-in (test/oned/oned-standin): no Ceph needed. Each test runs
+# one group of test/unit/test-one, whose own TAP lines are shown when it fails.
 . "$TOP_SRCDIR/test/lib.sh"
 
 TEST_ONE=${TEST_ONE:-$(dirname "$ONEDR")/test/unit/test-one}
-# src/one.c is ours: under ASan its leaks count (lib.sh turns them off for librados)
+# the client is ours: under ASan its leaks count (lib.sh turns them off for librados)
 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=1"
 
 standin_pid= silent_pid=

@@ -13,7 +13,9 @@
 
 #include <openssl/sha.h>
 
-#include "manifest.h"
+#include "manifest-build.h"
+#include "manifest-format.h"
+#include "rbd-name.h"
 #include "one-doc.h"
 #include "tap.h"
 

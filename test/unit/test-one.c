@@ -1,6 +1,6 @@
-/* test-one.c: the oned client (src/one.c) against the oned stand-in that
- * test/one/t0005-one-client.sh starts: results, OpenNebula's error codes and
- * messages, faults, transport errors, and that the password never shows.
+/* test-one.c: the oned client (src/one-rpc.c, src/one-calls.c) against the
+ * oned stand-in that test/one/t0005-one-client.sh starts: results,
+ * OpenNebula's error codes and messages, faults, transport errors, and that the password never shows.
  *
  *   test-one GROUP    GROUP: version documents images vms auth faults transport threads
  *
@@ -19,7 +19,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
-#include "one.h"
+#include "one-calls.h"
 #include "tap.h"
 
 static const char *env(const char *name)

@@ -1,5 +1,5 @@
 /*
- * one.h: a client for oned's XML-RPC API (OpenNebula 6.10/7.0), over
+ * one-rpc.h: a client for oned's XML-RPC API (OpenNebula 6.10/7.0), over
  * xmlrpc-c's client library (the one oned itself is built on) and its curl
  * transport.
  *
@@ -29,14 +29,15 @@
  * is not oned's [success, value, code, ...] array, is -EPROTO (err->code 0).
  * -ENOMEM may come with an empty err->msg.
  *
+ * The typed calls (one.vm.info, one.image.allocate, ...) are in one-calls.h.
  * Documents (the *info calls) are returned as oned sent them, malloc'd; parse
  * them with libxml2 (one-doc.h). Nothing here looks inside them.
  *
  * A client may be used by one thread at a time; several clients may live in
  * different threads. This module never prints and never exits.
  */
-#ifndef ONEDR_ONE_H
-#define ONEDR_ONE_H
+#ifndef ONEDR_ONE_RPC_H
+#define ONEDR_ONE_RPC_H
 
 #include <stdbool.h>
 
@@ -64,53 +65,24 @@ void one_client_free(struct one_client *c);	/* NULL-safe; wipes the session */
 const char *one_client_endpoint(const struct one_client *c);
 const char *one_client_user(const struct one_client *c);
 
-/* one.system.version: "7.0.2" */
-int one_system_version(struct one_client *c, char **ret_version, struct one_error *err);
-
-/* Virtual machines. filter: -4 primary group, -3 mine, -2 all, -1 mine and my
- * groups, >= 0 that user; start/end: ID range (-1: unbounded); state: -2 any,
- * -1 any but DONE, >= 0 that state. */
-int one_vm_info(struct one_client *c, int id, char **ret_xml, struct one_error *err);
-/* one.vmpool.infoextended when extended, else one.vmpool.info */
-int one_vmpool_info(struct one_client *c, bool extended, int filter, int start, int end,
-		    int state, char **ret_xml, struct one_error *err);
-int one_vm_allocate(struct one_client *c, const char *tmpl, bool hold, int *ret_id,
-		    struct one_error *err);
-/* ds_id -1: oned chooses the system datastore */
-int one_vm_deploy(struct one_client *c, int id, int host_id, bool enforce, int ds_id,
-		  struct one_error *err);
-/* action: "terminate", "terminate-hard", "hold", "release", "resume", ... */
-int one_vm_action(struct one_client *c, const char *action, int id, struct one_error *err);
-/* uid/gid -1: unchanged */
-int one_vm_chown(struct one_client *c, int id, int uid, int gid, struct one_error *err);
-/* the user template: replaced, or merged into the existing one */
-int one_vm_update(struct one_client *c, int id, const char *tmpl, bool merge,
-		  struct one_error *err);
-
-/* Images. skip_capacity_check is honoured for oneadmin only (oned's rule). */
-int one_image_allocate(struct one_client *c, const char *tmpl, int ds_id,
-		       bool skip_capacity_check, int *ret_id, struct one_error *err);
-int one_image_info(struct one_client *c, int id, char **ret_xml, struct one_error *err);
-int one_image_chown(struct one_client *c, int id, int uid, int gid, struct one_error *err);
-int one_imagepool_info(struct one_client *c, int filter, char **ret_xml, struct one_error *err);
-
-/* Datastores, networks, users, groups, hosts. */
-int one_datastore_info(struct one_client *c, int id, char **ret_xml, struct one_error *err);
-int one_datastorepool_info(struct one_client *c, char **ret_xml, struct one_error *err);
-int one_vnpool_info(struct one_client *c, int filter, char **ret_xml, struct one_error *err);
-int one_userpool_info(struct one_client *c, char **ret_xml, struct one_error *err);
-int one_grouppool_info(struct one_client *c, char **ret_xml, struct one_error *err);
-int one_hostpool_info(struct one_client *c, char **ret_xml, struct one_error *err);
-
 /*
- * Any other method, for what has no typed call above (tests, the stand-in's
- * control methods). fmt is xmlrpc-c's xmlrpc_build_value() format of the
- * parameters after the session, as an array: "()" none, "(si)" a string and
- * an int, "(ib)" an int and a boolean. *ret_value (may be NULL) gets the
- * value of a successful call as a string: strings as they are, integers in
- * decimal, booleans as "true"/"false"; another type is -EPROTO.
+ * Any other method, for what has no typed call in one-calls.h (tests, the
+ * stand-in's control methods). fmt is xmlrpc-c's xmlrpc_build_value()
+ * format of the parameters after the session, as an array: "()" none,
+ * "(si)" a string and an int, "(ib)" an int and a boolean. *ret_value (may
+ * be NULL) gets the value of a successful call as a string: strings as they
+ * are, integers in decimal, booleans as "true"/"false"; another type is
+ * -EPROTO.
  */
 int one_call(struct one_client *c, const char *method, char **ret_value,
 	     struct one_error *err, const char *fmt, ...);
+
+/* For the typed calls (one-calls.c): method on object (for messages; may
+ * be NULL), whose value is a string (a document, the version: *ret gets a
+ * copy) or an object ID (ret may be NULL: value ignored). */
+int call_string(struct one_client *c, const char *method, const char *object,
+		char **ret, struct one_error *err, const char *fmt, ...);
+int call_id(struct one_client *c, const char *method, const char *object,
+	    int *ret, struct one_error *err, const char *fmt, ...);
 
 #endif

@@ -1,0 +1,20 @@
+/*
+ * mirror-run.h: the run engine: promote, demote or resync every image of a
+ * batch, each image in its own worker with its own deadlines, over one
+ * cluster connection (and one to the peer site when it is reachable).
+ * Results land in the items; nothing is printed.
+ */
+#ifndef ONEDR_MIRROR_RUN_H
+#define ONEDR_MIRROR_RUN_H
+
+#include <stddef.h>
+
+#include "mirror.h"
+
+enum mirror_op { MIRROR_OP_PROMOTE, MIRROR_OP_DEMOTE, MIRROR_OP_RESYNC };
+
+/* Run op on every item. Returns 0 when it ran (see each item's outcome),
+ * -errno when nothing could run. */
+int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *items, size_t n);
+
+#endif

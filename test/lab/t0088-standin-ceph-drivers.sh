@@ -43,11 +43,13 @@ test_expect_success 'setup: a pool, a stand-in running the stock-like Ceph drive
 	"$LAB" pool "$P" >/dev/null &&
 	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
 	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" ceph &&
-	CEPH_CONF="$LAB_A_CONF" CEPH_ARGS="--keyring $LAB_A_KEYRING" \
-	"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-a" --auth "$TRASH/auth" \
-		--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" \
-		>"$TRASH/a.port" 2>"$TRASH/oned-a.log" &
-	echo $! >"$TRASH/a.pid" &&
+	for s in a; do
+		CEPH_CONF="$LAB_A_CONF" CEPH_ARGS="--keyring $LAB_A_KEYRING" \
+		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-a" --auth "$TRASH/auth" \
+			--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" \
+			>"$TRASH/a.port" 2>"$TRASH/oned-a.log" &
+		echo $! >"$TRASH/a.pid"
+	done &&
 	wait_until 20 "stand-in listening" test -s "$TRASH/a.port" &&
 	call one.host.allocate host-a dummy dummy i:-1 &&
 	call one.datastore.allocate "NAME=ceph-img DS_MAD=ceph TM_MAD=ceph SAFE_DIRS=$TRASH $CEPH_ATTRS" i:-1 &&

@@ -331,6 +331,23 @@ def basic_tests(tmp):
         r = st.proxy.one.vm.info("oneadmin:wrong", vid)
         tap(r == [False, "[one.vm.info] User couldn't be authenticated, aborting call.",
                   256, -1, -1], "wrong password -> 256")
+        # per-change persistence: a SIGKILLed stand-in comes back with every
+        # change made before (the journal), and without a failed call's
+        st.call("one.vm.update", vid, 'KEPT="yes"', 1)
+        r1 = st.call("one.vm.rename", vid, "bad/name")
+        n_before = len(re.findall(r"<VM><ID>", st.call("one.vmpool.info", -2, -1, -1, -1)[1]))
+        st.call("one.vm.allocate", 'NAME="late"\nMEMORY="64"', True)
+        st.proc.kill()
+        st.proc.wait()
+        journal = os.path.getsize(os.path.join(st.state, "state.journal"))
+        st.start()
+        doc = st.call("one.vm.info", vid)[1]
+        n_after = len(re.findall(r"<VM><ID>", st.call("one.vmpool.info", -2, -1, -1, -1)[1]))
+        tap(r1[0] is False and "KEPT" in doc and "bad/name" not in doc and
+            n_after == n_before + 1 and journal > 0,
+            "SIGKILL: every change is back after a restart (state.json + state.journal), a "
+            "failed call left nothing", diag=["journal %d bytes, VMs %d -> %d" % (
+                journal, n_before, n_after)])
     finally:
         st.stop()
 

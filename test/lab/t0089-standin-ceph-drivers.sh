@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0087-standin-ceph-drivers: the oned stand-in drives the stock-like Ceph
+# t0089-standin-ceph-drivers: the oned stand-in drives the stock-like Ceph
 # drivers of test/oned/remotes (what OpenNebula 7.0.2's tm/ceph and
 # datastore/ceph do on the Ceph side) against site-a: image cp, mkfs, clone
 # and rm, a VM's ln/clone/mkimage/mkswap at deploy and delete at terminate,

@@ -265,10 +265,13 @@ static int record_parse(const char *buf, size_t len, field_fn fn, void *ret)
 	return first ? -EINVAL : 0;
 }
 
+/* A field given twice keeps its last value, with nothing of the first
+ * left after its NUL (decoding is deterministic). */
 static int copy_string(char *dst, size_t size, const char *value)
 {
 	if (strlen(value) >= size)
 		return -EINVAL;
+	memset(dst, 0, size);
 	strcpy(dst, value);
 	return 0;
 }

@@ -331,6 +331,8 @@ int journal_step_encode(const struct journal_step *s, char *buf, size_t len)
 	put_number(&o, "error", s->error < 0 ? -(long long)s->error : 0);
 	put_field(&o, "intent", s->intent);
 	put_field(&o, "detail", s->detail);
+	if (s->data[0])
+		put_field(&o, "data", s->data);
 	for (size_t i = 0; i < s->nresults; i++) {
 		char name[48];
 
@@ -374,6 +376,8 @@ static int step_field(void *arg, const char *name, const char *value)
 		return copy_string(s->intent, sizeof(s->intent), value);
 	} else if (!strcmp(name, "detail")) {
 		return copy_string(s->detail, sizeof(s->detail), value);
+	} else if (!strcmp(name, "data")) {
+		return copy_string(s->data, sizeof(s->data), value);
 	} else if (!strncmp(name, "result.", 7)) {
 		return journal_step_set_result(s, name + 7, value) < 0 ? -EINVAL : 0;
 	}

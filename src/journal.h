@@ -82,7 +82,7 @@
 #define JOURNAL_INDEX_OID "onedr.runs"
 #define JOURNAL_RUN_PREFIX "onedr.run."
 #define JOURNAL_ID_MAX 64
-#define JOURNAL_RECORD_MAX 4096	/* an encoded record, bytes */
+#define JOURNAL_RECORD_MAX 8192	/* an encoded record, bytes */
 #define JOURNAL_KEY_MAX 512	/* an encoded step key, bytes */
 #define JOURNAL_RESULTS_MAX 8
 
@@ -134,6 +134,8 @@ struct journal_step {
 	int error;		/* -errno of a failed step (0 otherwise) */
 	char intent[512];	/* how to find what the step creates */
 	char detail[1024];	/* what happened, for the report */
+	char data[2048];	/* what the step measured, in its own text form
+				 * (e.g. ledger_disk_encode before a promote) */
 	struct journal_result results[JOURNAL_RESULTS_MAX];
 	size_t nresults;
 };

@@ -10,19 +10,6 @@
 #include "ledger.h"
 #include "rbd-journal.h"
 
-static const char *const mode_names[] = { "unknown", "none", "journal", "snapshot" };
-static const char *const source_names[] = { "none", "peer", "status", "local" };
-
-const char *ledger_mode_name(enum ledger_mode m)
-{
-	return (unsigned)m < 4 ? mode_names[m] : "?";
-}
-
-const char *ledger_source_name(enum ledger_source s)
-{
-	return (unsigned)s < 4 ? source_names[s] : "?";
-}
-
 /* Judgement. */
 
 static void judge_journal(const struct ledger_raw *raw, struct ledger_disk *d)

@@ -158,6 +158,14 @@ void ledger_judge(const struct ledger_raw *raw, struct ledger_disk *ret);
 int ledger_read_disk(struct ceph *local, struct ceph *peer, int peer_error, const char *pool,
 		     const char *image, double timeout, struct ledger_disk *ret);
 
+/* A disk's ledger as text (ledger-codec.c), for the run journal: read it
+ * before the promote, keep it in the step (journal_step.data), and a
+ * rerun after the promote reports it from there. encode: the length, or
+ * -E2BIG, -EINVAL (a newline or '%' in the pool or image name); decode:
+ * 0, -EINVAL, -EPROTONOSUPPORT (a newer version). */
+int ledger_disk_encode(const struct ledger_disk *d, char *buf, size_t len);
+int ledger_disk_decode(const char *buf, size_t len, struct ledger_disk *ret);
+
 /* The VM's RPO: its worst disk. Unknown when any mirrored disk's is
  * unknown; AT_LEAST when the worst is a bound; a disk already primary
  * counts 0. *ret_seconds: the window (when not unknown). */

@@ -1,12 +1,13 @@
 /* fuzz-journal.c: libFuzzer target for the run journal's decoders (step
- * records, run headers, step keys), which read what any process wrote into
- * the pool. Every input is decoded or refused with -EINVAL or
+ * records, run headers, step keys, and a disk's ledger kept in a step),
+ * which read what any process wrote into the pool. Every input is decoded or refused with -EINVAL or
  * -EPROTONOSUPPORT; what decodes encodes again and decodes to the same. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "journal.h"
+#include "ledger.h"
 
 static char buf[JOURNAL_RECORD_MAX];
 
@@ -36,6 +37,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (n >= 0 && (journal_step_decode(buf, (size_t)n, &st2) != 0 ||
 			       st2.state != st.state || st2.attempt != st.attempt ||
 			       strcmp(st2.intent, st.intent) || strcmp(st2.detail, st.detail) ||
+			       strcmp(st2.data, st.data) ||
 			       st2.nresults != st.nresults))
 			abort();
 	}
@@ -48,6 +50,20 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		memset(&run2, 0, sizeof(run2));
 		if (n >= 0 && (journal_run_decode(buf, (size_t)n, &run2) != 0 || run_differ(&run, &run2)))
 			abort();
+	}
+	{
+		struct ledger_disk ld, ld2;
+
+		r = ledger_disk_decode(s, size, &ld);
+		if (r != 0 && r != -EINVAL && r != -EPROTONOSUPPORT)
+			abort();
+		if (r == 0) {
+			n = ledger_disk_encode(&ld, buf, sizeof(buf));
+			if (n >= 0 && (ledger_disk_decode(buf, (size_t)n, &ld2) != 0 ||
+				       strcmp(ld.note, ld2.note) || ld.point != ld2.point ||
+				       ld.window_seconds != ld2.window_seconds || ld.rpo != ld2.rpo))
+				abort();
+		}
 	}
 	r = journal_key_decode(s, size, &key);
 	if (r != 0 && r != -EINVAL)

@@ -65,14 +65,14 @@ static void test_keys(void)
 	is_str(buf, "a%25b%3Dc%0Ad/7/x/deploy", "'%%', '=' and a newline are escaped");
 	ok(journal_key_decode(buf, strlen(buf), &k) == 0 && !strcmp(k.group, "a%b=c\nd"),
 	   "escapes decode back");
-	ok(journal_key_decode("1/2/3", 5, &k) == -EINVAL, "a key of three parts is refused");
-	ok(journal_key_decode("1/2/3/4/5", 9, &k) == -EINVAL, "a key of five parts is refused");
-	ok(journal_key_decode("1/2/3/", 6, &k) == -EINVAL, "a key without a step name is refused");
-	ok(journal_key_decode("1/2/%0/x", 8, &k) == -EINVAL, "a truncated escape is refused");
-	ok(journal_key_decode("1/2/%00/x", 9, &k) == -EINVAL, "an escaped NUL is refused");
-	ok(journal_key_decode("1/2/%zz/x", 9, &k) == -EINVAL, "a non-hex escape is refused");
-	ok(journal_key_decode("1/2/a\nb/x", 9, &k) == -EINVAL, "a raw newline is refused");
-	ok(journal_key_decode("1/2/a=b/x", 9, &k) == -EINVAL, "a raw '=' in a key is refused");
+	ok(journal_key_decode("1/2/3", strlen("1/2/3"), &k) == -EINVAL, "a key of three parts is refused");
+	ok(journal_key_decode("1/2/3/4/5", strlen("1/2/3/4/5"), &k) == -EINVAL, "a key of five parts is refused");
+	ok(journal_key_decode("1/2/3/", strlen("1/2/3/"), &k) == -EINVAL, "a key without a step name is refused");
+	ok(journal_key_decode("1/2/%0/x", strlen("1/2/%0/x"), &k) == -EINVAL, "a truncated escape is refused");
+	ok(journal_key_decode("1/2/%00/x", strlen("1/2/%00/x"), &k) == -EINVAL, "an escaped NUL is refused");
+	ok(journal_key_decode("1/2/%zz/x", strlen("1/2/%zz/x"), &k) == -EINVAL, "a non-hex escape is refused");
+	ok(journal_key_decode("1/2/a\nb/x", strlen("1/2/a\nb/x"), &k) == -EINVAL, "a raw newline is refused");
+	ok(journal_key_decode("1/2/a=b/x", strlen("1/2/a=b/x"), &k) == -EINVAL, "a raw '=' in a key is refused");
 	ok(journal_key_encode(&s.key, buf, 8) == -E2BIG, "a key too long for the buffer: -E2BIG");
 }
 
@@ -114,21 +114,21 @@ static void test_steps(void)
 	ok(journal_step_decode(buf, (size_t)n, &d) == 0 && d.error == -ETIMEDOUT && d.state == JOURNAL_STEP_FAILED,
 	   "and decodes to -errno");
 
-	ok(journal_step_decode("v=1\nstate=done\nfuture=x\n", 24, &d) == 0, "an unknown field is ignored");
-	ok(journal_step_decode("v=2\nstate=done\n", 15, &d) == -EPROTONOSUPPORT, "a newer version is refused");
-	ok(journal_step_decode("state=done\nv=1\n", 15, &d) == -EINVAL, "a record not starting with v is refused");
-	ok(journal_step_decode("v=1\nattempt=1\n", 14, &d) == -EINVAL, "a record without a state is refused");
-	ok(journal_step_decode("v=1\nstate=maybe\n", 16, &d) == -EINVAL, "an unknown state is refused");
-	ok(journal_step_decode("v=1\nstate=done\nattempt=-1\n", 26, &d) == -EINVAL, "a negative number is refused");
-	ok(journal_step_decode("v=1\nstate=done\nattempt=1x\n", 26, &d) == -EINVAL, "a number with junk is refused");
-	ok(journal_step_decode("v=1\nstate=done\nstarted=99999999999999999999\n", 43, &d) == -EINVAL,
+	ok(journal_step_decode("v=1\nstate=done\nfuture=x\n", strlen("v=1\nstate=done\nfuture=x\n"), &d) == 0, "an unknown field is ignored");
+	ok(journal_step_decode("v=2\nstate=done\n", strlen("v=2\nstate=done\n"), &d) == -EPROTONOSUPPORT, "a newer version is refused");
+	ok(journal_step_decode("state=done\nv=1\n", strlen("state=done\nv=1\n"), &d) == -EINVAL, "a record not starting with v is refused");
+	ok(journal_step_decode("v=1\nattempt=1\n", strlen("v=1\nattempt=1\n"), &d) == -EINVAL, "a record without a state is refused");
+	ok(journal_step_decode("v=1\nstate=maybe\n", strlen("v=1\nstate=maybe\n"), &d) == -EINVAL, "an unknown state is refused");
+	ok(journal_step_decode("v=1\nstate=done\nattempt=-1\n", strlen("v=1\nstate=done\nattempt=-1\n"), &d) == -EINVAL, "a negative number is refused");
+	ok(journal_step_decode("v=1\nstate=done\nattempt=1x\n", strlen("v=1\nstate=done\nattempt=1x\n"), &d) == -EINVAL, "a number with junk is refused");
+	ok(journal_step_decode("v=1\nstate=done\nstarted=99999999999999999999\n", strlen("v=1\nstate=done\nstarted=99999999999999999999\n"), &d) == -EINVAL,
 	   "a number too large is refused");
-	ok(journal_step_decode("v=1\nstate=done\nerror=4096\n", 26, &d) == -EINVAL, "an errno out of range is refused");
-	ok(journal_step_decode("v=1\nstate=done\n\n", 16, &d) == -EINVAL, "an empty line is refused");
-	ok(journal_step_decode("v=1\nState=done\n", 15, &d) == -EINVAL, "a name with a capital is refused");
-	ok(journal_step_decode("v=1\nstate=done", 14, &d) == 0, "the last newline may be missing");
+	ok(journal_step_decode("v=1\nstate=done\nerror=4096\n", strlen("v=1\nstate=done\nerror=4096\n"), &d) == -EINVAL, "an errno out of range is refused");
+	ok(journal_step_decode("v=1\nstate=done\n\n", strlen("v=1\nstate=done\n\n"), &d) == -EINVAL, "an empty line is refused");
+	ok(journal_step_decode("v=1\nState=done\n", strlen("v=1\nState=done\n"), &d) == -EINVAL, "a name with a capital is refused");
+	ok(journal_step_decode("v=1\nstate=done", strlen("v=1\nstate=done"), &d) == 0, "the last newline may be missing");
 	ok(journal_step_decode("v=1\nstate=do\0ne\n", 16, &d) == -EINVAL, "a NUL byte is refused");
-	ok(journal_step_decode("", 0, &d) == -EINVAL, "an empty record is refused");
+	ok(journal_step_decode("", strlen(""), &d) == -EINVAL, "an empty record is refused");
 	ok(journal_step_encode(&s, buf, 20) == -E2BIG, "a record too long for the buffer: -E2BIG");
 }
 
@@ -155,9 +155,9 @@ static void test_runs(void)
 	memset(&d, 0, sizeof(d));
 	ok(n > 0 && journal_run_decode(buf, (size_t)n, &d) == 0 && !memcmp(&d, &r, sizeof(d)),
 	   "the header decodes to the same run");
-	ok(journal_run_decode("v=1\nkind=failover\nstate=open\n", 29, &d) == -EINVAL, "a header without an id is refused");
-	ok(journal_run_decode("v=1\nid=x\nkind=rescue\nstate=open\n", 32, &d) == -EINVAL, "an unknown kind is refused");
-	ok(journal_run_decode("v=1\nid=x\nkind=drill\nstate=open\nresult=256\n", 42, &d) == -EINVAL,
+	ok(journal_run_decode("v=1\nkind=failover\nstate=open\n", strlen("v=1\nkind=failover\nstate=open\n"), &d) == -EINVAL, "a header without an id is refused");
+	ok(journal_run_decode("v=1\nid=x\nkind=rescue\nstate=open\n", strlen("v=1\nid=x\nkind=rescue\nstate=open\n"), &d) == -EINVAL, "an unknown kind is refused");
+	ok(journal_run_decode("v=1\nid=x\nkind=drill\nstate=open\nresult=256\n", strlen("v=1\nid=x\nkind=drill\nstate=open\nresult=256\n"), &d) == -EINVAL,
 	   "an exit code above 255 is refused");
 
 	ok(journal_kind_parse("switchover", &k) == 0 && k == JOURNAL_SWITCHOVER, "kinds parse by name");

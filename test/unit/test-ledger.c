@@ -195,6 +195,48 @@ static void test_vm(void)
 	free(text);
 }
 
+static void test_codec(void)
+{
+	struct ledger_raw r = base(false);
+	struct ledger_disk d, e;
+	char buf[2048];
+	int n;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.pool, sizeof(d.pool), "one");
+	snprintf(d.image, sizeof(d.image), "one-7");
+	r.have_copy = true;
+	r.copy_time = NOW - 100;
+	r.peer_error = -ETIMEDOUT;
+	r.have_status = true;
+	r.status_snapshot_time = NOW - 104;
+	ledger_judge(&r, &d);
+	snprintf(d.note + strlen(d.note), sizeof(d.note) - strlen(d.note), "\n100%% sure");
+	n = ledger_disk_encode(&d, buf, sizeof(buf));
+	ok(n > 0 && strstr(buf, "v=1\npool=one\nimage=one-7\nerror=0\nmode=snapshot\nprimary=0\n") == buf &&
+	   strstr(buf, "\nrpo=at_least\nwindow_seconds=100\nwindow_max=104\npeer_error=-110\n") &&
+	   strstr(buf, "\nnote=peer not read (Connection timed out)%0A100%25 sure\n"),
+	   "a disk's ledger as text, the note escaped");
+	memset(&e, 0xff, sizeof(e));
+	ok(ledger_disk_decode(buf, (size_t)n, &e) == 0, "it decodes");
+	ok(!strcmp(e.pool, "one") && !strcmp(e.image, "one-7") && e.mode == LEDGER_SNAPSHOT && !e.primary &&
+	   e.measured == NOW && e.entries_behind == -1 && e.snapshots_behind == -1 && e.copy_time == NOW - 100 &&
+	   e.point == NOW - 104 && e.point_source == LEDGER_SOURCE_STATUS && e.rpo == RPO_AT_LEAST &&
+	   e.window_seconds == 100 && e.window_max == 104 && e.peer_error == -ETIMEDOUT && e.error == 0 &&
+	   !strcmp(e.note, d.note), "every field comes back");
+	ok(ledger_disk_decode("v=1\nmode=journal\nlater=x\n", strlen("v=1\nmode=journal\nlater=x\n"), &e) == 0 &&
+	   e.mode == LEDGER_JOURNAL && e.entries_behind == -1 && e.rpo == RPO_UNKNOWN,
+	   "a short record decodes, unknown names ignored, what it lacks unknown");
+	ok(ledger_disk_decode("v=2\nmode=journal\n", strlen("v=2\nmode=journal\n"), &e) == -EPROTONOSUPPORT, "a newer version is refused");
+	ok(ledger_disk_decode("mode=journal\n", strlen("mode=journal\n"), &e) == -EINVAL, "a record without its version is refused");
+	ok(ledger_disk_decode("v=1\nmode=tape\n", strlen("v=1\nmode=tape\n"), &e) == -EINVAL, "an unknown mode is refused");
+	ok(ledger_disk_decode("v=1\nprimary=2\n", strlen("v=1\nprimary=2\n"), &e) == -EINVAL, "a flag other than 0/1 is refused");
+	ok(ledger_disk_decode("v=1\nerror=5\n", strlen("v=1\nerror=5\n"), &e) == -EINVAL, "a positive error is refused");
+	ok(ledger_disk_decode("v=1\nnote=%0\n", strlen("v=1\nnote=%0\n"), &e) == -EINVAL, "a truncated escape is refused");
+	ok(ledger_disk_decode("v=1\npoint=12a\n", strlen("v=1\npoint=12a\n"), &e) == -EINVAL, "a number with junk is refused");
+	ok(ledger_disk_encode(&d, buf, 64) == -E2BIG, "a buffer too small: -E2BIG");
+}
+
 /* The lab driver. */
 
 static int lab_main(int argc, char **argv)
@@ -234,5 +276,6 @@ int main(int argc, char **argv)
 	test_journal();
 	test_snapshot();
 	test_vm();
+	test_codec();
 	return tap_done();
 }

@@ -372,10 +372,11 @@ const struct journal_run *journal_header(const struct journal *j)
 struct lock_arg {
 	char oid[OID_MAX];
 	char cookie[160];
-	int op;				/* 0 lock, 1 unlock, 2 list, 3 break */
+	int op;				/* 0 lock, 1 unlock, 2 list, 3 break, 4 blocklist */
 	char client[1024];		/* break: whose */
 	char holder_client[1024];	/* list: the first locker */
 	char holder_cookie[1024];
+	char holder_addr[1024];
 	int nlockers;
 };
 
@@ -393,6 +394,9 @@ static int lock_fn(rados_ioctx_t io, void *arg)
 		return rados_unlock(io, a->oid, LOCK_NAME, a->cookie);
 	case 3:
 		return rados_break_lock(io, a->oid, LOCK_NAME, a->client, a->holder_cookie);
+	case 4:
+		return rados_blocklist_add(rados_ioctx_get_cluster(io), a->holder_addr,
+					   JOURNAL_BLOCKLIST_SECONDS);
 	}
 	n = (int)rados_list_lockers(io, a->oid, LOCK_NAME, &excl, tag, &tl, clients, &cl, cookies, &kl,
 				    addrs, &al);
@@ -403,8 +407,10 @@ static int lock_fn(rados_ioctx_t io, void *arg)
 		/* each list holds n NUL-terminated strings: the first is enough */
 		memcpy(a->holder_client, clients, sizeof(clients));
 		memcpy(a->holder_cookie, cookies, sizeof(cookies));
+		memcpy(a->holder_addr, addrs, sizeof(addrs));
 		a->holder_client[sizeof(a->holder_client) - 1] = '\0';
 		a->holder_cookie[sizeof(a->holder_cookie) - 1] = '\0';
+		a->holder_addr[sizeof(a->holder_addr) - 1] = '\0';
 	}
 	return 0;
 }
@@ -485,6 +491,28 @@ int journal_lock(struct journal *j, char *ret_holder, size_t holder_len)
 			return r;
 	}
 	return -EBUSY;
+}
+
+int journal_lock_break(struct journal *j, const char *holder)
+{
+	struct lock_arg a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.op = 2;
+	r = lock_call(j, &a);
+	if (r < 0 || a.nlockers == 0)
+		return r;	/* nobody holds it (any more) */
+	if (strcmp(a.holder_cookie, holder))
+		return -ESTALE;	/* held by another than the one the user saw */
+	a.op = 4;
+	r = lock_call(j, &a);
+	if (r < 0)
+		return r;
+	a.op = 3;
+	snprintf(a.client, sizeof(a.client), "%s", a.holder_client);
+	r = lock_call(j, &a);
+	return r == -ENOENT ? 0 : r;	/* ENOENT: released meanwhile */
 }
 
 void journal_close(struct journal *j)

@@ -39,8 +39,9 @@
  * atomic by itself, and no record is read-modified-written, so no lock is
  * needed between workers. Two workers never write the same step key (the
  * run engine gives each step to one worker), and one process owns a run
- * at a time: journal_lock() (a RADOS exclusive lock on the run object;
- * a rerun on the same host takes it over from a dead owner).
+ * at a time: journal_lock() (a RADOS exclusive lock on the run object,
+ * cookie "host:pid:random"; a rerun on the same host takes it over from a
+ * dead PID; from another host only on the user's word, journal_lock_break).
  *
  * Crash consistency. Each write is acknowledged by librados only once
  * durable on the OSDs, and is atomic: a record is the old one or the new
@@ -182,6 +183,16 @@ const struct journal_run *journal_header(const struct journal *j);
  * lock is broken and taken; otherwise -EBUSY, with the holder's "host:pid"
  * in ret_holder (may be NULL). */
 int journal_lock(struct journal *j, char *ret_holder, size_t holder_len);
+
+/* Only on the user's word (the failover command's --takeover HOLDER):
+ * the holder journal_lock() named is on another host, or cannot be
+ * checked, e.g. a front-end lost mid-run while a new one reruns it. Its
+ * Ceph client is blocklisted for JOURNAL_BLOCKLIST_SECONDS (a live but cut
+ * off holder can write nothing more, as Ceph's own lock breaks do), then
+ * its lock is broken; call journal_lock() next. -ESTALE: the lock is held
+ * by someone other than holder now. 0 when nobody holds it. */
+#define JOURNAL_BLOCKLIST_SECONDS 3600
+int journal_lock_break(struct journal *j, const char *holder);
 
 /* A step's record. -ENOENT: never started. */
 int journal_step_get(struct journal *j, const struct journal_key *key, struct journal_step *ret);

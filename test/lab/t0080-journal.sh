@@ -90,4 +90,28 @@ test_expect_success 'SIGKILL from outside at any moment, then a rerun: converges
 	converged "$ID" 24
 '
 
+test_expect_success 'a run held by a process of another host is refused, not taken over silently' '
+	tj create >"$TRASH/id-3" &&
+	ID=$(cat "$TRASH/id-3") &&
+	tj hold "$ID" "otherhost:4242:cafe" >"$TRASH/holder-addr" &&
+	grep -q "/" "$TRASH/holder-addr" &&
+	test_exit_code 1 tj work "$ID" 4 >out &&
+	grep -q "^cannot lock run .$ID.: Device or resource busy (held by otherhost:4242:cafe)$" out &&
+	! rados_b ls | grep -q "^onedr-test\.$ID\."
+'
+
+test_expect_success 'takeover names the holder: another name is refused (stale)' '
+	ID=$(cat "$TRASH/id-3") &&
+	JOURNAL_TEST_TAKEOVER=otherhost:1:beef test_exit_code 1 tj work "$ID" 4 >out &&
+	grep -q "^cannot take over run .$ID.: Stale file handle$" out
+'
+
+test_expect_success 'takeover on the user'"'"'s word: the holder'"'"'s client is blocklisted, the run finishes' '
+	ID=$(cat "$TRASH/id-3") &&
+	JOURNAL_TEST_TAKEOVER=otherhost:4242:cafe tj work "$ID" 4 >out &&
+	grep -q "^created 4 adopted 0 skipped 0 duplicates 0 errors 0$" out &&
+	converged "$ID" 4 &&
+	timeout 60 ceph -c "$LAB_B_CONF" osd blocklist ls 2>/dev/null | grep -qF "$(cat "$TRASH/holder-addr")"
+'
+
 test_done

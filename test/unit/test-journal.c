@@ -8,6 +8,12 @@
  *                                                 resuming what the journal holds
  *   test-journal lab CONF POOL show ID            the run, one line per step
  *   test-journal lab CONF POOL list               every run
+ *   test-journal lab CONF POOL hold ID COOKIE     take the run's lock with COOKIE
+ *                                                 (as a process of another host
+ *                                                 would), print this client's address
+ *                                                 and exit, the lock left behind
+ * With $JOURNAL_TEST_TAKEOVER=HOLDER, work breaks HOLDER's lock when it is
+ * refused (journal_lock_break: the user's word) and takes the run.
  *
  * A step's "action" creates RADOS object onedr-test.<ID>.<i> with an
  * exclusive create, so doing a step twice shows up as EEXIST ("DUPLICATE").
@@ -303,6 +309,13 @@ static int lab_work(struct lab *lab, struct ceph *c, const char *pool)
 		return 1;
 	}
 	r = journal_lock(lab->j, holder, sizeof(holder));
+	if (r == -EBUSY && getenv("JOURNAL_TEST_TAKEOVER")) {
+		r = journal_lock_break(lab->j, getenv("JOURNAL_TEST_TAKEOVER"));
+		if (r < 0)
+			printf("cannot take over run '%s': %s\n", lab->id, strerror(-r));
+		else
+			r = journal_lock(lab->j, holder, sizeof(holder));
+	}
 	if (r < 0) {
 		printf("cannot lock run '%s': %s (held by %s)\n", lab->id, strerror(-r), holder);
 		journal_close(lab->j);
@@ -381,6 +394,25 @@ static int lab_main(int argc, char **argv)
 		lab.delay_ms = getenv("JOURNAL_TEST_DELAY_MS") ? atoi(getenv("JOURNAL_TEST_DELAY_MS")) : 0;
 		r = ceph_pool(c, pool, &lab.io);
 		ret = r < 0 ? 1 : lab_work(&lab, c, pool);
+	} else if (!strcmp(what, "hold") && argc >= 7) {
+		char oid[128], addr[256] = "";
+		rados_ioctx_t io;
+
+		snprintf(oid, sizeof(oid), "%s%s", JOURNAL_RUN_PREFIX, argv[5]);
+		r = ceph_pool(c, pool, &io);
+		if (r == 0)
+			r = rados_lock_exclusive(io, oid, "onedr.run", argv[6], "onedr run", NULL, 0);
+		if (r == 0) {
+			char *a = NULL;
+
+			if (rados_getaddrs(c->rados, &a) == 0 && a)
+				snprintf(addr, sizeof(addr), "%s", a);
+			free(a);
+			printf("%s\n", addr);
+		} else {
+			printf("cannot hold: %s\n", strerror(-r));
+		}
+		ret = r < 0;
 	} else if (!strcmp(what, "show") && argc >= 6) {
 		ret = lab_show(c, pool, argv[5]);
 	} else if (!strcmp(what, "list")) {

@@ -36,9 +36,14 @@ static void judge_journal(const struct ledger_raw *raw, struct ledger_disk *d)
 			d->point_source = LEDGER_SOURCE_PEER;
 			d->rpo = RPO_EXACT;
 			d->window_seconds = 0;
+		} else if (raw->replayed_time) {
+			d->point = raw->replayed_time;
+			d->point_source = LEDGER_SOURCE_PEER;
+			d->rpo = RPO_EXACT;
+			d->window_seconds = raw->measured > d->point ? (long long)(raw->measured - d->point) : 0;
 		} else {
 			snprintf(d->note, sizeof(d->note), "%s%lld entries not replayed; the time of the last "
-				 "replayed entry is not read", d->entries_at_least ? "at least " : "",
+				 "replayed entry could not be read", d->entries_at_least ? "at least " : "",
 				 d->entries_behind);
 		}
 		return;
@@ -296,6 +301,44 @@ static int positions_fn(rados_ioctx_t io, void *arg)
 	return r;
 }
 
+/* The time of our last replayed entry, in the peer's journal data object. */
+#define ENTRY_OBJECT_MAX (64u << 20)	/* 2^order is 16 MiB by default */
+
+struct entry_arg {
+	char oid[160];
+	uint64_t tag, entry;
+	time_t time;
+};
+
+static int entry_time_fn(rados_ioctx_t io, void *arg)
+{
+	struct entry_arg *a = arg;
+	uint64_t size;
+	time_t mtime;
+	size_t got = 0;
+	char *buf;
+	int r = rados_stat(io, a->oid, &size, &mtime);
+
+	if (r < 0)
+		return r;
+	if (size > ENTRY_OBJECT_MAX)
+		return -E2BIG;
+	buf = malloc(size ? size : 1);
+	if (!buf)
+		return -ENOMEM;
+	while (got < size) {
+		size_t chunk = size - got < (4u << 20) ? size - got : (4u << 20);
+
+		r = rados_read(io, a->oid, buf + got, chunk, got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	r = r < 0 ? r : rbdj_entry_time(buf, got, a->tag, a->entry, &a->time);
+	free(buf);
+	return r;
+}
+
 static int uuid_fn(rados_ioctx_t io, void *arg)
 {
 	size_t len = 64;
@@ -327,6 +370,21 @@ static int read_peer_journal(rados_ioctx_t io, rados_ioctx_t pio, struct ceph_im
 		raw->master_entry = a->master.entry_tid;
 		raw->ours_tag = a->mine.tag_tid;
 		raw->ours_entry = a->mine.entry_tid;
+	}
+	if (r == 0 && a->have_ours && a->have_master &&
+	    (a->mine.tag_tid != a->master.tag_tid || a->mine.entry_tid != a->master.entry_tid)) {
+		struct entry_arg *e = calloc(1, sizeof(*e));
+
+		/* the data pool is taken to be the image's (no separate journal pool) */
+		if (e) {
+			snprintf(e->oid, sizeof(e->oid), "journal_data.%lld.%s.%llu",
+				 (long long)rados_ioctx_get_id(pio), id, (unsigned long long)a->mine.object_number);
+			e->tag = a->mine.tag_tid;
+			e->entry = a->mine.entry_tid;
+			if (ceph_io_call(pio, dl, entry_time_fn, e, sizeof(*e)) == 0)
+				raw->replayed_time = e->time;	/* else unknown */
+			free(e);
+		}
 	}
 	free(a);
 	return r;

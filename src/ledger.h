@@ -27,6 +27,7 @@
  *
  *  the peer, only when it answers
  *   - journal mode: the peer's journal header, journal.<peer image id>:
+ *     (and the data object holding our last replayed entry, for its time)
  *     the master client's commit position (what librbd on the primary has
  *     committed: the head rbd-mirror measures against too) against the
  *     commit position of this site's rbd-mirror (client_<our mirror
@@ -50,10 +51,13 @@
  *   journal, peer:         0 entries behind: point = measured, window 0
  *                          (as of the commit positions, which librbd
  *                          updates every few seconds); entries behind > 0:
- *                          the time of the last replayed entry is not read
- *                          (it is in the peer's journal data objects, in
- *                          the EventEntry's metadata: left for later), so
- *                          the window is unknown, the entries are counted.
+ *                          point = the time of the last replayed entry, the
+ *                          primary's timestamp of the entry at our commit
+ *                          position, read from the peer's journal data
+ *                          object journal_data.<pool id>.<image id>.<n>
+ *                          (rbdj_entry_time; up to 2^order bytes read, 16
+ *                          MiB by default); not found (trimmed, another
+ *                          data pool): unknown.
  *   journal, no peer:      unknown: only the status' stale count (entries
  *                          behind as of its last_update).
  * The manifest's age is the VM's: manifest TIME (when export last WROTE a
@@ -110,6 +114,7 @@ struct ledger_raw {
 	int peer_error;			/* 0: read; -errno: why not (-ENOTCONN: not configured) */
 	bool have_master, have_ours;	/* journal: commit positions in the peer's header */
 	uint64_t master_tag, master_entry, ours_tag, ours_entry;
+	time_t replayed_time;		/* journal: the primary's time of our last replayed entry, 0 not read */
 	time_t peer_point;		/* snapshot: creation of copy_primary_id there, 0 not found */
 	long long peer_newer;		/* snapshot: primary snapshots newer than it there */
 };

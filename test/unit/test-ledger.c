@@ -52,6 +52,11 @@ static void test_journal(void)
 	ok(d.entries_behind == 6 && !d.entries_at_least && d.rpo == RPO_UNKNOWN && d.point == 0,
 	   "journal, 6 entries behind: counted exactly, the window unknown (entry times not read)");
 	ok(strstr(d.note, "6 entries not replayed") != NULL, "and the note says so");
+	r.replayed_time = NOW - 30;
+	ledger_judge(&r, &d);
+	ok(d.entries_behind == 6 && d.rpo == RPO_EXACT && d.point == NOW - 30 && d.window_seconds == 30 &&
+	   d.point_source == LEDGER_SOURCE_PEER, "with the last replayed entry's time: the point and the window");
+	r.replayed_time = 0;
 	r.ours_tag = 1;
 	r.ours_entry = 300;
 	r.master_entry = 3;

@@ -1,6 +1,6 @@
 /* test-journal.c: the run journal's records and step keys (encoding,
  * decoding, what is refused), and, with arguments, a driver for the lab
- * test t0080-journal.sh that records a run in a real pool:
+ * test t0150-journal.sh that records a run in a real pool:
  *
  *   test-journal                                  the unit tests (TAP)
  *   test-journal lab CONF POOL create             a new failover run: prints its ID

@@ -1,6 +1,6 @@
 /* test-ledger.c: the loss ledger's judgement (what is known, from where,
  * and what stays unknown), a VM's RPO (its worst disk) and the output
- * shapes; and, with arguments, a driver for the lab test t0085-ledger.sh:
+ * shapes; and, with arguments, a driver for the lab test t0155-ledger.sh:
  *
  *   test-ledger                                      the unit tests (TAP)
  *   test-ledger lab CONF PEER_CONF|- POOL IMAGE...   the ledger of one VM

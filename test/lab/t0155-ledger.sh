@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0085-ledger: the loss ledger (src/ledger.c) read on site-b, the site a
+# t0155-ledger: the loss ledger (src/ledger.c) read on site-b, the site a
 # failover would promote, for a journal-mode and a snapshot-mode image.
 # Replication is paused by killing site-b's rbd-mirror (kill -9 of its PID;
 # `lab start site-b` restarts it with its state: replay resumes where it

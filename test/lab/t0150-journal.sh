@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0080-journal: the run journal (src/journal.c) in a real pool of site-b:
+# t0150-journal: the run journal (src/journal.c) in a real pool of site-b:
 # a run recorded by 4 workers at once, its writer SIGKILLed between a
 # step's action and its "done" record, and at a random moment, then rerun:
 # the rerun skips what is done, adopts what a killed step created (found by

@@ -17,6 +17,7 @@
 #include "manifest-format.h"
 #include "mirror-run.h"
 #include "output.h"
+#include "actions.h"	/* remotes/: the TM and datastore actions */
 
 /* Exit codes, documented in `onedr help` and the README. */
 enum {
@@ -52,10 +53,14 @@ extern const struct cmd_entry cmd_manifest_entry;
 extern const struct cmd_entry cmd_recreate_entry;
 extern const struct cmd_entry cmd_register_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry hook_image_ready_entry;
 extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_resync_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
+REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
+REMOTE_TM_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
+REMOTE_TM_SSH_ACTIONS(REMOTE_SSH_ENTRY_EXTERN, REMOTE_SSH_ENTRY_EXTERN)
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);

@@ -21,15 +21,19 @@
 #include "log.h"
 
 const struct cmd_entry *const cmd_table[] = {
+	REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
 	&cmd_demote_entry,
 	&cmd_export_entry,
 	&cmd_help_entry,
+	&hook_image_ready_entry,
 	&cmd_manifest_entry,
 	&cmd_promote_entry,
 	&cmd_recreate_entry,
 	&cmd_register_entry,
 	&cmd_resync_entry,
 	&cmd_status_entry,
+	REMOTE_TM_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
+	REMOTE_TM_SSH_ACTIONS(REMOTE_SSH_ENTRY_REF, REMOTE_SSH_ENTRY_REF)
 	&cmd_version_entry,
 	NULL,
 };
@@ -124,7 +128,12 @@ static int run(const struct cmd_entry *e, int argc, char **argv)
 	log_set_command(e->name);
 	if (getenv("ONEDR_DEBUG"))
 		log_set_level(LOG_LEVEL_DEBUG);
-	r = args_parse(tables, argc, argv, &ctx.args, err, sizeof(err));
+	/* a driver action's operands are oned's, passed on as they are
+	 * ("-1" is cpds' SNAP_ID): options only before the first one */
+	if (cmd_kind_prefix(e->name) && strcmp(cmd_kind_prefix(e->name), "hook/"))
+		r = args_parse_leading(tables, argc, argv, &ctx.args, err, sizeof(err));
+	else
+		r = args_parse(tables, argc, argv, &ctx.args, err, sizeof(err));
 	if (r < 0) {
 		log_error(0, "%s", err);
 		cmd_usage(e, false);

@@ -21,7 +21,7 @@ CONF
 export ONEDR_CONF="$TRASH/c.conf"
 
 # every entry of the table: the commands, then the hooks and remotes oned runs
-COMMANDS=$("$ONEDR" help | sed -n 's|^  \([a-z][a-z/-]*\)  .*|\1|p')
+COMMANDS=$("$ONEDR" help | sed -n 's|^  \([a-z][a-z/_.-]*\)  .*|\1|p')
 
 # options CMD: "LETTER LONG VALUE" per option of CMD's --help ("-" for none)
 options() {

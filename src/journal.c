@@ -721,3 +721,41 @@ int journal_read(struct ceph *c, const char *pool, const char *id, double timeou
 	journal_close(j);
 	return r;
 }
+
+int journal_read_each(struct ceph *c, const char *pool, const char *id, double timeout,
+		      struct journal_run *ret_run, journal_step_fn fn, void *arg, size_t *ret_bad)
+{
+	struct journal_step *step;
+	struct journal *j;
+	struct kv *v = NULL;
+	size_t n = 0, bad = 0;
+	int r;
+
+	r = journal_open(c, pool, id, timeout, &j);
+	if (r < 0)
+		return r;
+	r = omap_list(j->io, timeout, j->oid, &v, &n);
+	if (r == -ENOENT) {	/* the run recorded no step */
+		r = 0;
+		n = 0;
+	}
+	step = malloc(sizeof(*step));
+	if (!step && r == 0)
+		r = -ENOMEM;
+	if (r == 0)
+		*ret_run = j->run;	/* before the walk: fn may look at it */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		memset(step, 0, sizeof(*step));
+		if (journal_key_decode(v[i].key, v[i].klen, &step->key) == 0 &&
+		    journal_step_decode(v[i].val, v[i].vlen, step) == 0)
+			r = fn(step, arg);
+		else
+			bad++;
+	}
+	free(step);
+	kv_free(v, n);
+	if (r == 0 && ret_bad)
+		*ret_bad = bad;
+	journal_close(j);
+	return r;
+}

@@ -61,6 +61,12 @@ test_expect_success 'the rerun skips what is done, adopts what the killed step m
 	converged "$ID" 16
 '
 
+test_expect_success 'a run read one step at a time gives what the whole read gives' '
+	ID=$(cat "$TRASH/id-1") &&
+	tj each "$ID" >out &&
+	grep -qx "each: ok, 16 steps walked, 0 mismatches" out
+'
+
 test_expect_success 'a second run of a finished one does nothing again' '
 	ID=$(cat "$TRASH/id-1") &&
 	tj work "$ID" 16 >out &&

@@ -8,6 +8,8 @@
  *                                                 resuming what the journal holds
  *   test-journal lab CONF POOL show ID            the run, one line per step
  *   test-journal lab CONF POOL list               every run
+ *   test-journal lab CONF POOL each ID            journal_read_each walks what
+ *                                                 journal_read returns
  *   test-journal lab CONF POOL hold ID COOKIE     take the run's lock with COOKIE
  *                                                 (as a process of another host
  *                                                 would), print this client's address
@@ -358,6 +360,38 @@ static int lab_show(struct ceph *c, const char *pool, const char *id)
 	return 0;
 }
 
+/* journal_read_each's walk: the same steps as journal_read, in the same order. */
+struct each {
+	struct journal_step *steps;
+	size_t n, i;
+	int mismatches;
+};
+
+static int each_fn(const struct journal_step *s, void *arg)
+{
+	struct each *e = arg;
+
+	if (e->i >= e->n || memcmp(&s->key, &e->steps[e->i].key, sizeof(s->key)) ||
+	    s->state != e->steps[e->i].state || strcmp(s->intent, e->steps[e->i].intent))
+		e->mismatches++;
+	e->i++;
+	return 0;
+}
+
+static int lab_each(struct ceph *c, const char *pool, const char *id)
+{
+	struct each e = { 0 };
+	struct journal_run run;
+	size_t bad;
+	int r = journal_read(c, pool, id, 30, &run, &e.steps, &e.n, &bad);
+
+	if (r == 0)
+		r = journal_read_each(c, pool, id, 30, &run, each_fn, &e, &bad);
+	printf("each: %s, %zu steps walked, %d mismatches\n", r ? strerror(-r) : "ok", e.i, e.mismatches);
+	free(e.steps);
+	return r || e.i != e.n || e.mismatches;
+}
+
 static int lab_main(int argc, char **argv)
 {
 	struct ceph_opts opts = { .conf = argv[2], .connect_timeout = 30, .op_timeout = 30 };
@@ -415,6 +449,8 @@ static int lab_main(int argc, char **argv)
 		ret = r < 0;
 	} else if (!strcmp(what, "show") && argc >= 6) {
 		ret = lab_show(c, pool, argv[5]);
+	} else if (!strcmp(what, "each") && argc >= 6) {
+		ret = lab_each(c, pool, argv[5]);
 	} else if (!strcmp(what, "list")) {
 		struct journal_run *runs;
 		size_t n, bad;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
 #include "ledger.h"
 #include "tap.h"
 
@@ -240,6 +241,23 @@ static void test_codec(void)
 	ok(ledger_disk_decode("v=1\nnote=%0\n", strlen("v=1\nnote=%0\n"), &e) == -EINVAL, "a truncated escape is refused");
 	ok(ledger_disk_decode("v=1\npoint=12a\n", strlen("v=1\npoint=12a\n"), &e) == -EINVAL, "a number with junk is refused");
 	ok(ledger_disk_encode(&d, buf, 64) == -E2BIG, "a buffer too small: -E2BIG");
+
+	/* kept in a journal step before the promote, read back after it */
+	{
+		static struct journal_step st, back;
+		static char rec[JOURNAL_RECORD_MAX];
+		int m;
+
+		snprintf(st.key.step, sizeof(st.key.step), "promote");
+		st.state = JOURNAL_STEP_STARTED;
+		n = ledger_disk_encode(&d, st.data, sizeof(st.data));
+		m = journal_step_encode(&st, rec, sizeof(rec));
+		back.key = st.key;
+		ok(n > 0 && m > 0 && journal_step_decode(rec, (size_t)m, &back) == 0 &&
+		   ledger_disk_decode(back.data, strlen(back.data), &e) == 0 && !strcmp(e.note, d.note) &&
+		   e.window_max == 104 && e.rpo == RPO_AT_LEAST,
+		   "a ledger kept in a journal step's data comes back whole");
+	}
 }
 
 /* The lab driver. */

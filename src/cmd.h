@@ -56,6 +56,8 @@ extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_resync_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry hook_protect_entry;
+extern const struct cmd_entry hook_retire_entry;
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);

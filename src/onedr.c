@@ -24,6 +24,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_demote_entry,
 	&cmd_export_entry,
 	&cmd_help_entry,
+	&hook_protect_entry,
+	&hook_retire_entry,
 	&cmd_manifest_entry,
 	&cmd_promote_entry,
 	&cmd_recreate_entry,

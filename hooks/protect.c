@@ -62,6 +62,7 @@
 #include "mirror-enable.h"
 #include "one-calls.h"
 #include "vm-export.h"
+#include "vm-protect.h"
 
 /* The API calls after which the manifest may have changed. */
 static const char *const protect_calls[] = {
@@ -87,94 +88,82 @@ static bool known_call(const char *call)
 	return false;
 }
 
-/* Mirroring on each Ceph disk; skip[i] set for the disks not to write. */
-static void enable_disks(struct protect *p, const struct manifest *m, bool *skip)
+/* One line per action on a disk: its mirroring, its manifest. */
+static void report(struct protect *p, const struct manifest *m, const struct vm_protect_disk *d)
 {
-	enum mirror_enable_mode mode = mirror_enable_conf_mode(&p->ctx->conf);
+	const struct manifest_disk *md = d->disk;
+	const struct mirror_enable_result *mr = &d->mirror;
 
-	for (size_t i = 0; i < m->n_disks; i++) {
-		const struct manifest_disk *d = &m->disks[i];
-		struct timespec dl = deadline_after(p->ctx->conf.image_timeout);
-		struct mirror_enable_result res;
-		int r;
-
-		if (d->kind == DISK_UNPROTECTED)
-			continue;
-		r = mirror_enable(p->ceph, d->pool, d->rbd, mode, &dl, &res);
-		if (r == -ENOENT && p->api) {
-			/* the TM action that creates it runs after the call */
-			printf("VM %d: disk %d %s/%s: skipped: %s (not created yet: the RUNNING hook "
-			       "protects it)\n", m->vm_id, d->disk_id, d->pool, d->rbd,
-			       res.error[0] ? res.error : "no such RBD image");
-			skip[i] = true;
-			p->later++;
-			continue;
-		}
-		if (r < 0) {
-			log_error(0, "VM %d: disk %d %s/%s: cannot enable mirroring: %s", m->vm_id,
-				  d->disk_id, d->pool, d->rbd, res.error[0] ? res.error : strerror(-r));
-			skip[i] = true;
-			p->failed++;
-			continue;
-		}
-		if (res.clone && !res.parent_already)
-			printf("VM %d: disk %d %s/%s: parent %s mirrored first%s\n", m->vm_id,
-			       d->disk_id, d->pool, d->rbd, res.parent,
-			       res.parent_snapshot ? ", mirror snapshot of it taken" : "");
-		printf("VM %d: disk %d %s/%s: %s (%s)\n", m->vm_id, d->disk_id, d->pool, d->rbd,
-		       res.already ? "already mirrored" : "mirroring enabled",
-		       mirror_enable_mode_name(res.mode));
+	if (d->missing && p->api) {
+		/* the TM action that creates it runs after the call */
+		printf("VM %d: disk %d %s/%s: skipped: not created yet (the RUNNING hook protects "
+		       "it)\n", m->vm_id, md->disk_id, md->pool, md->rbd);
+		p->later++;
+		return;
 	}
-}
-
-static void report_disk(void *arg, const struct manifest *m, const struct vm_export_disk *d)
-{
-	struct protect *p = arg;
-
-	if (d->r < 0) {
-		log_error(0, "VM %d: disk %d %s/%s: manifest not written: %s", m->vm_id,
-			  d->disk->disk_id, d->disk->pool, d->disk->rbd, d->why);
+	if (d->r < 0 && d->mirror_failed) {
+		log_error(0, "VM %d: disk %d %s/%s: cannot enable mirroring: %s", m->vm_id,
+			  md->disk_id, md->pool, md->rbd, d->why);
 		p->failed++;
 		return;
 	}
-	printf("VM %d: disk %d %s/%s: manifest %s\n", m->vm_id, d->disk->disk_id, d->disk->pool,
-	       d->disk->rbd, vm_export_result_name(d->res));
+	if (d->r < 0 && !d->mi.enabled && !mr->already) {
+		log_error(0, "VM %d: disk %d %s/%s: %s", m->vm_id, md->disk_id, md->pool, md->rbd,
+			  d->why);
+		p->failed++;
+		return;
+	}
+	if (mr->clone && !mr->parent_already && !mr->already)
+		printf("VM %d: disk %d %s/%s: parent %s mirrored first%s\n", m->vm_id, md->disk_id,
+		       md->pool, md->rbd, mr->parent,
+		       mr->parent_snapshot ? ", mirror snapshot of it taken" : "");
+	printf("VM %d: disk %d %s/%s: %s (%s)\n", m->vm_id, md->disk_id, md->pool, md->rbd,
+	       mr->already ? "already mirrored" : "mirroring enabled",
+	       !mr->primary ? "non-primary here" : mirror_enable_mode_name(mr->mode));
+	if (d->r < 0) {
+		log_error(0, "VM %d: disk %d %s/%s: manifest not written: %s", m->vm_id,
+			  md->disk_id, md->pool, md->rbd, d->why);
+		p->failed++;
+		return;
+	}
+	printf("VM %d: disk %d %s/%s: manifest %s\n", m->vm_id, md->disk_id, md->pool, md->rbd,
+	       vm_export_result_name(d->res));
 }
 
 /* Mirroring, then the manifest, on every Ceph disk of m. */
-static int protect_vm(struct protect *p, const struct manifest *m)
+static int protect_vm(struct protect *p, struct manifest *m, bool keep)
 {
-	size_t ceph = 0, failed = 0;
-	bool *skip;
+	const struct vm_protect vp = {
+		.ceph = p->ceph, .key = p->key,
+		.mode = mirror_enable_conf_mode(&p->ctx->conf),
+		.image_timeout = p->ctx->conf.image_timeout,
+		.concurrency = p->ctx->conf.concurrency, .keep = keep,
+		.write_likely = p->api,
+	};
+	struct vm_protect_disk *d = NULL;
+	size_t n = 0;
 	int r;
 
-	for (size_t i = 0; i < m->n_disks; i++) {
-		const struct manifest_disk *d = &m->disks[i];
-
-		if (d->kind != DISK_UNPROTECTED)
-			ceph++;
-		else
-			printf("VM %d: disk %d skipped: %s\n", m->vm_id, d->disk_id, d->reason);
-	}
-	if (ceph == 0) {
+	for (size_t i = 0; i < m->n_disks; i++)
+		if (m->disks[i].kind == DISK_UNPROTECTED)
+			printf("VM %d: disk %d skipped: %s\n", m->vm_id, m->disks[i].disk_id,
+			       m->disks[i].reason);
+	r = vm_protect(&vp, m, &d, &n);
+	if (r == -ENODATA) {
 		printf("VM %d (%s): skipped: no disk on Ceph, nothing to protect\n", m->vm_id, m->name);
 		return EXIT_OK;
 	}
-	skip = calloc(m->n_disks, sizeof(*skip));
-	if (!skip)
-		return log_error(-ENOMEM, "VM %d", m->vm_id), EXIT_UNAVAILABLE;
-	enable_disks(p, m, skip);
-	r = vm_export_write(p->ceph, m, p->key, p->ctx->conf.image_timeout, skip, report_disk, p,
-			    &failed);
-	free(skip);
-	if (r < 0 && r != -ENODATA)
-		return log_error(r, "VM %d", m->vm_id), EXIT_PARTIAL;
+	if (r < 0)
+		return log_error(r, "VM %d", m->vm_id), EXIT_UNAVAILABLE;
+	for (size_t i = 0; i < n; i++)
+		report(p, m, &d[i]);
+	vm_protect_free(d, n);
 	if (p->failed) {
 		log_error(0, "VM %d (%s): not protected on %zu of its %zu Ceph disks", m->vm_id,
-			  m->name, p->failed, ceph);
+			  m->name, p->failed, n);
 		return EXIT_PARTIAL;
 	}
-	printf("VM %d (%s): protected: %zu Ceph disks%s\n", m->vm_id, m->name, ceph - p->later,
+	printf("VM %d (%s): protected: %zu Ceph disks%s\n", m->vm_id, m->name, n - p->later,
 	       p->later ? ", the others when they exist" : "");
 	return EXIT_OK;
 }
@@ -204,7 +193,7 @@ static int protect_connect(struct protect *p)
 static int from_state(struct protect *p, const struct hook_payload *pl)
 {
 	struct manifest_error merr = { "" };
-	struct manifest *m = NULL, *prev = NULL;
+	struct manifest *m = NULL;
 	struct one_vm *vm = NULL;
 	int r, code;
 
@@ -219,21 +208,10 @@ static int from_state(struct protect *p, const struct hook_payload *pl)
 	one_vm_free(vm);
 	if (r < 0)
 		return log_error(0, "VM: %s", merr.msg[0] ? merr.msg : strerror(-r)), EXIT_USAGE;
+	/* what the payload lacks is kept from the manifest already there */
 	code = protect_connect(p);
-	if (code == 0) {
-		/* what the payload lacks, from the manifest already there */
-		r = vm_export_stored(p->ceph, m, p->key, p->ctx->conf.image_timeout, &prev);
-		if (r == 0)
-			r = vm_export_keep(m, prev);
-		if (r < 0 && r != -ENODATA && r != -ENOENT)
-			log_debug("VM %d: the stored manifest could not be read: %s", m->vm_id,
-				  strerror(-r));
-		if (r == -ENOMEM)
-			code = EXIT_UNAVAILABLE;
-		else
-			code = protect_vm(p, m);
-	}
-	manifest_free(prev);
+	if (code == 0)
+		code = protect_vm(p, m, true);
 	manifest_free(m);
 	return code;
 }
@@ -303,7 +281,7 @@ static int from_call(struct protect *p, const struct hook_payload *pl)
 		return log_error(0, "VM %d: %s", id, merr.msg[0] ? merr.msg : strerror(-r)), EXIT_USAGE;
 	code = protect_connect(p);
 	if (code == 0)
-		code = protect_vm(p, m);
+		code = protect_vm(p, m, false);
 	manifest_free(m);
 	return code;
 }

@@ -164,22 +164,27 @@ const char *vm_export_hint(int r)
 	}
 }
 
-/* A primary image refused the manifest: its exclusive lock is held by
- * another client that does not let go (often this site's rbd-mirror
- * while the peer site is unreachable). Name it. */
-static void lock_hint(rados_ioctx_t io, const char *image, const struct timespec *dl,
-		      char *buf, size_t len)
+void vm_export_why(rados_ioctx_t io, const char *image, int r, const struct timespec *dl,
+		   char *buf, size_t len)
 {
 	char who[320];
-	int r = ceph_lock_describe(io, image, dl, who, sizeof(who));
+	int q;
 
-	if (r == 0)
+	if (r != -EBUSY) {
+		snprintf(buf, len, "%s", vm_export_hint(r));
+		return;
+	}
+	/* a primary image refused the manifest: its exclusive lock is held by
+	 * another client that does not let go (often this site's rbd-mirror
+	 * while the peer site is unreachable). Name it. */
+	q = ceph_lock_describe(io, image, dl, who, sizeof(who));
+	if (q == 0)
 		snprintf(buf, len, "the image is primary but its exclusive lock is held by %s, "
 			 "which does not release it", who);
 	else
 		snprintf(buf, len, "the image is primary but its exclusive lock is held by "
 			 "another client, which does not release it (cannot tell which: %s)",
-			 strerror(-r));
+			 strerror(-q));
 }
 
 int vm_export_write(struct ceph *c, const struct manifest *m, const struct manifest_key *key,
@@ -202,12 +207,10 @@ int vm_export_write(struct ceph *c, const struct manifest *m, const struct manif
 		res.r = ceph_pool(c, d->pool, &io);
 		if (res.r == 0)
 			res.r = store_write(io, d->rbd, m, key, &dl, &res.res);
-		if (res.r == -EBUSY)
-			lock_hint(io, d->rbd, &dl, res.why, sizeof(res.why));
-		else if (res.r < 0)
-			snprintf(res.why, sizeof(res.why), "%s", vm_export_hint(res.r));
-		if (res.r < 0)
+		if (res.r < 0) {
+			vm_export_why(io, d->rbd, res.r, &dl, res.why, sizeof(res.why));
 			failed++;
+		}
 		report(arg, m, &res);
 	}
 	if (protected == 0)

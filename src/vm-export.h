@@ -82,4 +82,9 @@ const char *vm_export_result_name(enum store_result r);
 /* Why a store_write() or store_retire() failed, for a line. */
 const char *vm_export_hint(int r);
 
+/* The same for a failed write on image of the pool io, naming the client
+ * that holds its exclusive lock when that is why (-EBUSY). */
+void vm_export_why(rados_ioctx_t io, const char *image, int r, const struct timespec *dl,
+		   char *buf, size_t len);
+
 #endif

@@ -60,7 +60,8 @@ b_has() {
 	v = vms[0]
 	ok = {"signed": v["auth"] == "verified" and not v["retired"],
 	      "copies": v["copies"] == 3 and not v["copies_differ"],
-	      "retired": v["retired"] > 0}[want]
+	      "retired": v["retired"] > 0,
+	      "retired-all": v["retired"] > 0 and v["copies"] == 3 and not v["copies_differ"]}[want]
 	sys.exit(0 if ok else 1)
 	PY
 }
@@ -176,6 +177,30 @@ test_expect_success 'a failed updateconf call fires the hook too: skipped in one
 	test "$(cat run2.txt)" = "skipped: one.vm.updateconf failed (RESULT 0), nothing changed"
 '
 
+test_expect_success 'MIRROR_MODE snapshot: a second VM is mirrored in snapshot mode, its manifest carried by a mirror snapshot' '
+	sed -i "s/^MIRROR_MODE = .*/MIRROR_MODE = \"snapshot\"/" "$TRASH/a.conf" &&
+	rbd_a create "$P/one-2" --size 16M --image-feature $FEAT &&
+	call a one.image.allocate "NAME=data-2 TYPE=DATABLOCK PERSISTENT=YES SOURCE=$P/one-2 FORMAT=raw SIZE=16" i:100 b:1 >id &&
+	test "$(cat id)" = 2 &&
+	call a one.vm.allocate "NAME = snap-vm
+CPU = 1
+MEMORY = 64
+DISK = [ IMAGE_ID = 2 ]
+DISK = [ TYPE = \"fs\", SIZE = \"8\", FORMAT = \"raw\" ]" b:1 >id && test "$(cat id)" = 1 &&
+	rbd_a create "$P/one-sys-1-1" --size 8M --image-feature $FEAT &&
+	n=$(hook_runs 0) &&
+	call a one.vm.deploy i:1 i:0 b:0 i:101 >/dev/null &&
+	wait_until 60 "VM 1 RUNNING" vm_is 1 3/3 &&
+	wait_until 120 "the RUNNING hook ran for VM 1" hook_ran 0 $((n + 1)) &&
+	hook_out 0 >run4.txt && cat run4.txt &&
+	grep -q "^VM 1: disk 0 $P/one-2: mirroring enabled (snapshot)" run4.txt &&
+	grep -q "^VM 1: disk 1 $P/one-sys-1-1: mirroring enabled (snapshot)" run4.txt &&
+	test "$(grep -c ": manifest written, mirror snapshot taken$" run4.txt)" = 2 &&
+	rbd_a info "$P/one-2" | grep -q "mirroring mode: snapshot" &&
+	wait_until 180 "site-b reads VM 1 from the mirror snapshot" sh -c "\"$ONEDR\" -c \"$TRASH/b.conf\" manifest --show site-a:1 | grep -q \"snap-vm\"" &&
+	sed -i "s/^MIRROR_MODE = .*/MIRROR_MODE = \"journal\"/" "$TRASH/a.conf"
+'
+
 test_expect_success 'terminate: the DONE hook retires the manifest; site-b sees it RETIRED' '
 	call a one.vm.action terminate i:0 >/dev/null &&
 	t2=$(date +%s) &&
@@ -187,7 +212,8 @@ test_expect_success 'terminate: the DONE hook retires the manifest; site-b sees 
 	grep -q "^VM 0 (web \[1\]): retired$" run3.txt &&
 	wait_until 180 "site-b sees the manifest retired" b_has retired &&
 	echo "# retired on site-b $(elapsed $t2) s after terminate" >>"$TRASH/times" &&
-	onedr_sb manifest >list && grep "RETIRED" list
+	wait_until 180 "site-b has all three copies retired" b_has retired-all &&
+	onedr_sb manifest >list && grep "^site-a  *0 web \[1\] .* RETIRED,signed$" list
 '
 
 test_expect_success 'the DONE hook again: already retired, a deleted disk is fine' '

@@ -153,6 +153,11 @@ static int protect_vm(struct protect *p, struct manifest *m, bool keep)
 		printf("VM %d (%s): skipped: no disk on Ceph, nothing to protect\n", m->vm_id, m->name);
 		return EXIT_OK;
 	}
+	if (r == -ESTALE) {
+		printf("VM %d (%s): skipped: its manifest is retired (the VM was terminated here): "
+		       "not protected again\n", m->vm_id, m->name);
+		return EXIT_OK;
+	}
 	if (r < 0)
 		return log_error(r, "VM %d", m->vm_id), EXIT_UNAVAILABLE;
 	for (size_t i = 0; i < n; i++)

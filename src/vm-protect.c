@@ -94,7 +94,12 @@ static void open_disk(void *arg, size_t i)
 	if (r < 0) {
 		d->img = NULL;
 		d->missing = r == -ENOENT;
-		return fail(d, r, r == -ENOENT ? "no such RBD image" : "cannot open it");
+		if (d->missing) {
+			d->r = r;
+			snprintf(d->why, sizeof(d->why), "no such RBD image");
+			return;
+		}
+		return fail(d, r, "cannot open it");
 	}
 	if (md->kind != DISK_CLONE) {
 		r = read_mirror(d, &dl);
@@ -167,25 +172,31 @@ out:
 	d->img = NULL;
 }
 
-/* The stored manifest of this VM that the first disk holds, signed. */
-static void keep_stored(const struct vm_protect *p, struct manifest *m,
+/* The stored manifests of this VM, signed: whether one says it is retired
+ * (the VM was terminated here: it is never protected again, so that a
+ * RUNNING hook that oned runs after the DONE hook does not undo it); and,
+ * when asked, what the first one says completes m. */
+static bool read_stored(const struct vm_protect *p, struct manifest *m,
 			struct vm_protect_disk *d, size_t n)
 {
+	bool kept = !p->keep, retired = false;
+
 	for (size_t i = 0; i < n; i++) {
 		struct manifest *prev = NULL;
-		bool same_vm;
 
 		if (!d[i].cur || manifest_decode(d[i].cur, d[i].cur_len, p->key, &prev, NULL) < 0)
 			continue;
-		same_vm = prev->auth == MANIFEST_VERIFIED && !strcmp(prev->site, m->site) &&
-			  prev->vm_id == m->vm_id &&
-			  manifest_has_disk(prev, d[i].disk->pool, d[i].disk->rbd);
-		if (same_vm)
-			vm_export_keep(m, prev);
+		if (prev->auth == MANIFEST_VERIFIED && !strcmp(prev->site, m->site) &&
+		    prev->vm_id == m->vm_id &&
+		    manifest_has_disk(prev, d[i].disk->pool, d[i].disk->rbd)) {
+			retired = retired || prev->retired;
+			if (!kept)
+				vm_export_keep(m, prev);
+			kept = true;
+		}
 		manifest_free(prev);
-		if (same_vm)
-			return;
 	}
+	return retired;
 }
 
 int vm_protect(const struct vm_protect *p, struct manifest *m, struct vm_protect_disk **ret,
@@ -210,8 +221,8 @@ int vm_protect(const struct vm_protect *p, struct manifest *m, struct vm_protect
 		}
 	j = (struct job){ p, m, d };
 	r = batch_run(n, p->concurrency ? p->concurrency : 1, open_disk, &j);
-	if (r == 0 && p->keep)
-		keep_stored(p, m, d, n);
+	if (r == 0 && read_stored(p, m, d, n))
+		r = -ESTALE;
 	if (r == 0)
 		r = batch_run(n, p->concurrency ? p->concurrency : 1, write_disk, &j);
 	for (size_t i = 0; i < n; i++) {

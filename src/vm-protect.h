@@ -54,10 +54,12 @@ struct vm_protect {
 };
 
 /*
- * Protect every Ceph disk of m. Returns -ENODATA when m has none, -ENOMEM,
- * or 0 with one result per Ceph disk in *ret (malloc'd, m's disk order;
- * free with vm_protect_free), whatever happened to each. m is completed
- * from the stored manifest first when p->keep.
+ * Protect every Ceph disk of m. Returns -ENODATA when m has none, -ESTALE
+ * when a stored manifest of the VM says it is retired (nothing is written:
+ * the VM was terminated here), -ENOMEM, or 0 with one result per Ceph disk
+ * in *ret (malloc'd, m's disk order; free with vm_protect_free), whatever
+ * happened to each. m is completed from the stored manifest first when
+ * p->keep.
  */
 int vm_protect(const struct vm_protect *p, struct manifest *m, struct vm_protect_disk **ret,
 	       size_t *ret_n);

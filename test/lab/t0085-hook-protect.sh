@@ -61,7 +61,8 @@ b_has() {
 	ok = {"signed": v["auth"] == "verified" and not v["retired"],
 	      "copies": v["copies"] == 3 and not v["copies_differ"],
 	      "retired": v["retired"] > 0,
-	      "retired-all": v["retired"] > 0 and v["copies"] == 3 and not v["copies_differ"]}[want]
+	      "retired-all": v["retired"] > 0 and v["copies"] == 3 and not v["copies_differ"],
+	      "retired-agree": v["retired"] > 0 and not v["copies_differ"]}[want]
 	sys.exit(0 if ok else 1)
 	PY
 }
@@ -226,6 +227,19 @@ sys.stdout.write(recs[-1])" >payload &&
 	test ! -s err && cat out &&
 	test "$(grep -c ": manifest already retired$" out)" = 2 &&
 	grep -q "^VM 0: disk 2 $P/one-sys-0-2: gone$" out
+'
+
+test_expect_success 'a RUNNING hook that oned runs after the DONE hook (hooks run concurrently) does not bring the retired manifest back' '
+	hook_log 0 | python3 -c "
+import sys, re
+recs = re.findall(r\"<HOOK_EXECUTION_RECORD>.*?<ARGUMENTS>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?</ARGUMENTS>\", sys.stdin.read(), re.S)
+sys.stdout.write(recs[0])" >running &&
+	ONEDR_CONF="$TRASH/a.conf" "$TRASH/remotes/hooks/onedr/protect" <running >out 2>err &&
+	cat out err && test ! -s err &&
+	grep -q "^VM 0 (web \[1\]): skipped: its manifest is retired" out &&
+	! grep -q ": manifest written" out &&
+	# one-sys-0-2 was deleted above: the two copies left on site-b stay retired
+	sleep 5 && b_has retired-agree
 '
 
 # the times seen, for the log (no assertion on them)

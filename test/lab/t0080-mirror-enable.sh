@@ -6,7 +6,12 @@
 
 RUN="$(dirname "$ONEDR")/test/lab/mirror-enable-run"
 J=$(img j) S=$(img s) PS=$(img ps) CS=$(img cs) PJ=$(img pj) CJ=$(img cj) N=$(img n)
-NOMIRROR=nomirror-$$
+NOMIRROR=nomirror-$$ POOLMODE=poolmode-$$
+
+test_cleanup() {
+	"$LAB" rmpool "$NOMIRROR" >/dev/null 2>&1
+	"$LAB" rmpool "$POOLMODE" >/dev/null 2>&1
+}
 
 enable_a() { "$RUN" "$LAB_A_CONF" "$@"; }
 # plain SITE NAME: an image as `rbd create` makes it (no journaling, not mirrored)
@@ -73,6 +78,17 @@ test_expect_success 'an image in a pool with mirroring disabled is an error nami
 	test_exit_code 1 enable_a journal "$NOMIRROR/$N" >out && cat out &&
 	grep -q "^error: mirroring is disabled on pool .$NOMIRROR.: " out &&
 	! rbd_a info "$NOMIRROR/$N" | grep -q journaling
+'
+
+# (site-a only: mirroring in "pool" mode needs no peer to be enabled)
+test_expect_success 'in a pool mirrored in "pool" mode, journaling alone mirrors the image, whatever the mode asked' '
+	timeout 60 ceph -c "$LAB_A_CONF" osd pool create "$POOLMODE" 8 >/dev/null 2>&1 &&
+	rbd_a pool init "$POOLMODE" && rbd_a mirror pool enable "$POOLMODE" pool &&
+	rbd_a create "$POOLMODE/$N" --size 8M &&
+	enable_a snapshot "$POOLMODE/$N" >out && cat out && test "$(cat out)" = "enabled journal" &&
+	rbd_a info "$POOLMODE/$N" >info && grep -q "features:.*journaling" info &&
+	grep -q "mirroring state: enabled" info && grep -q "mirroring mode: journal" info &&
+	enable_a journal "$POOLMODE/$N" >out && test "$(cat out)" = "already journal"
 '
 
 test_expect_success 'a missing image is an error naming it' '

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0085-hook-protect: the oned stand-in alone calls onedr, through the hooks
+# t0086-hook-protect: the oned stand-in alone calls onedr, through the hooks
 # created with one.hook.allocate and pointing at links named
 # remotes/hooks/onedr/protect and .../retire. A VM with a persistent, a
 # cloned and a volatile Ceph disk, none of them mirrored, is deployed; the
@@ -16,7 +16,7 @@
 # times seen are in the test's log (and the note of issue 9).
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t85-$$		# a pool of its own: stand-in image IDs restart at 0
+P=one-t86-$$		# a pool of its own: stand-in image IDs restart at 0
 POOL=$P
 SA= SB=
 

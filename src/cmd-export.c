@@ -18,12 +18,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "ceph-lock.h"
 #include "cmd.h"
 #include "log.h"
-#include "manifest-build.h"
 #include "manifest-store.h"
 #include "one-calls.h"
+#include "vm-export.h"
 
 struct export_stats {
 	size_t vms, failed, skipped, unprotected_vms, written, unchanged, retired;
@@ -42,94 +41,37 @@ static int parse_id(const char *s, int *ret)
 	return 0;
 }
 
-static const char *result_name(enum store_result r)
+/* One line per disk, as soon as it is written. */
+static void report_disk(void *arg, const struct manifest *m, const struct vm_export_disk *d)
 {
-	switch (r) {
-	case STORE_UNCHANGED: return "unchanged";
-	case STORE_WRITTEN: return "written";
-	case STORE_WRITTEN_SNAPSHOT: return "written, mirror snapshot taken";
-	case STORE_WRITTEN_UNMIRRORED: return "written, but NOT MIRRORED: it will not reach the other site";
-	case STORE_SNAPSHOT_RETAKEN: return "unchanged, mirror snapshot taken (the last write stopped before it)";
+	struct export_stats *st = arg;
+
+	if (d->r < 0) {
+		printf("VM %d: disk %d %s/%s: failed: %s\n", m->vm_id, d->disk->disk_id,
+		       d->disk->pool, d->disk->rbd, d->why);
+		return;
 	}
-	return "?";
-}
-
-static const char *store_hint(int r)
-{
-	switch (r) {
-	case -EROFS: return "the image is not primary on this site: export where the VM runs";
-	case -ENOENT: return "no such RBD image";
-	case -E2BIG: return "the manifest is larger than onedr stores";
-	case -ETIMEDOUT: return "timed out";
-	case -EBADMSG: return "its manifest is damaged or signed with another key";
-	case -EKEYREJECTED: return "its manifest is unsigned (an older onedr): not signed now";
-	default: return strerror(-r);
-	}
-}
-
-/* A primary image refused the manifest: its exclusive lock is held by
- * another client that does not let go (often this site's rbd-mirror
- * while the peer site is unreachable). Name it. */
-static void lock_hint(rados_ioctx_t io, const char *image, const struct timespec *dl,
-		      char *buf, size_t len)
-{
-	char who[320];
-	int r = ceph_lock_describe(io, image, dl, who, sizeof(who));
-
-	if (r == 0)
-		snprintf(buf, len, "the image is primary but its exclusive lock is held by %s, "
-			 "which does not release it", who);
+	if (d->res == STORE_UNCHANGED || d->res == STORE_SNAPSHOT_RETAKEN)
+		st->unchanged++;
 	else
-		snprintf(buf, len, "the image is primary but its exclusive lock is held by "
-			 "another client, which does not release it (cannot tell which: %s)",
-			 strerror(-r));
+		st->written++;
+	printf("VM %d: disk %d %s/%s: manifest %s\n", m->vm_id, d->disk->disk_id, d->disk->pool,
+	       d->disk->rbd, vm_export_result_name(d->res));
 }
 
 /* Write m to its disks; one line per disk. */
 static int write_manifest(struct cmd_ctx *ctx, struct ceph *c, const struct manifest_key *key,
 			  const struct manifest *m, struct export_stats *st)
 {
-	size_t ok = 0, protected = 0;
-	int r;
+	size_t failed = 0;
+	int r = vm_export_write(c, m, key, ctx->conf.image_timeout, NULL, report_disk, st, &failed);
 
-	for (size_t i = 0; i < m->n_disks; i++) {
-		const struct manifest_disk *d = &m->disks[i];
-		struct timespec dl = deadline_after(ctx->conf.image_timeout);
-		enum store_result res;
-		rados_ioctx_t io;
-		char hint[512];
-
-		if (d->kind == DISK_UNPROTECTED)
-			continue;
-		protected++;
-		r = ceph_pool(c, d->pool, &io);
-		if (r == 0)
-			r = store_write(io, d->rbd, m, key, &dl, &res);
-		if (r == -EBUSY) {
-			lock_hint(io, d->rbd, &dl, hint, sizeof(hint));
-			printf("VM %d: disk %d %s/%s: failed: %s\n", m->vm_id, d->disk_id, d->pool,
-			       d->rbd, hint);
-			continue;
-		}
-		if (r < 0) {
-			printf("VM %d: disk %d %s/%s: failed: %s\n", m->vm_id, d->disk_id, d->pool,
-			       d->rbd, store_hint(r));
-			continue;
-		}
-		ok++;
-		if (res == STORE_UNCHANGED || res == STORE_SNAPSHOT_RETAKEN)
-			st->unchanged++;
-		else
-			st->written++;
-		printf("VM %d: disk %d %s/%s: manifest %s\n", m->vm_id, d->disk_id, d->pool, d->rbd,
-		       result_name(res));
-	}
-	if (protected == 0) {
+	if (r == -ENODATA) {
 		printf("VM %d (%s): failed: no disk on Ceph, nothing can carry its manifest\n",
 		       m->vm_id, m->name);
-		return -ENODATA;
+		return r;
 	}
-	return ok == protected ? 0 : -EIO;
+	return failed ? -EIO : r;
 }
 
 static int export_vm(struct cmd_ctx *ctx, struct ceph *c, const struct manifest_key *key,
@@ -149,21 +91,11 @@ static int export_vm(struct cmd_ctx *ctx, struct ceph *c, const struct manifest_
 		st->skipped++;
 		return 0;
 	}
-	r = manifest_build(vm, images, ctx->conf.site,
-			   (long long)time(NULL), &m, &merr);
+	r = vm_export_build(vm, images, dss, ctx->conf.site, (long long)time(NULL), &m, &merr);
 	if (r < 0) {
 		printf("VM %d (%s): failed: %s\n", vm->id, vm->name,
 		       merr.msg[0] ? merr.msg : strerror(-r));
 		return r;
-	}
-	/* the system datastore it runs on, by name: recreate --deploy maps it */
-	{
-		const struct one_obj *ds = vm->ds_id >= 0 ? one_objs_by_id(dss, vm->ds_id) : NULL;
-
-		if (ds && !(m->sys_ds = strdup(ds->name))) {
-			manifest_free(m);
-			return -ENOMEM;
-		}
 	}
 	for (size_t i = 0; i < m->n_disks; i++)
 		if (m->disks[i].kind == DISK_UNPROTECTED) {
@@ -251,7 +183,7 @@ static int retire_gone(struct cmd_ctx *ctx, struct ceph *c, const struct manifes
 			q = store_retire(io, cp->image, site, m->vm_id, key, now, &dl, &res);
 			if (q < 0) {
 				printf("VM %d (%s): %s/%s: failed to retire its manifest: %s\n", m->vm_id,
-				       m->name, ctx->conf.pool, cp->image, store_hint(q));
+				       m->name, ctx->conf.pool, cp->image, vm_export_hint(q));
 				bad++;
 				continue;
 			}

@@ -66,6 +66,8 @@ extern const struct cmd_entry cmd_version_entry;
 REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
 REMOTE_TM_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
 REMOTE_TM_SSH_ACTIONS(REMOTE_SSH_ENTRY_EXTERN, REMOTE_SSH_ENTRY_EXTERN)
+extern const struct cmd_entry hook_protect_entry;
+extern const struct cmd_entry hook_retire_entry;
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);

@@ -77,11 +77,34 @@ static int meta_set(struct ceph_image *img, const char *key, const char *value,
  * behind, so the next run takes the snapshot even though the manifest is
  * unchanged.
  */
-static int put(struct ceph_image *img, const char *text, const struct timespec *deadline,
-	       enum store_result *ret)
+/* The image's mirroring, unless the caller already read it (known). */
+static int mirror_of(struct ceph_image *img, const struct store_mirror *known,
+		     const struct timespec *deadline, struct store_mirror *ret)
 {
 	rbd_mirror_image_info_t info;
 	rbd_mirror_image_mode_t mode = RBD_MIRROR_IMAGE_MODE_JOURNAL;
+	int r;
+
+	if (known) {
+		*ret = *known;
+		return 0;
+	}
+	r = ceph_mirror_get_info(img, deadline, &info);
+	if (r < 0)
+		return r;
+	ret->enabled = info.state == RBD_MIRROR_IMAGE_ENABLED;
+	ret->primary = info.primary;
+	rbd_mirror_image_get_info_cleanup(&info);
+	if (ret->enabled && ret->primary && (r = ceph_mirror_get_mode(img, deadline, &mode)) < 0)
+		return r;
+	ret->snapshot = ret->enabled && mode == RBD_MIRROR_IMAGE_MODE_SNAPSHOT;
+	return 0;
+}
+
+static int put(struct ceph_image *img, const char *text, const struct store_mirror *known,
+	       const struct timespec *deadline, enum store_result *ret)
+{
+	struct store_mirror mi;
 	bool snapshot, was_pending = false;
 	char now[32];
 	int r;
@@ -90,36 +113,30 @@ static int put(struct ceph_image *img, const char *text, const struct timespec *
 		*ret = STORE_UNCHANGED;
 		return r;
 	}
-	r = ceph_mirror_get_info(img, deadline, &info);
+	r = mirror_of(img, known, deadline, &mi);
 	if (r < 0)
 		return r;
-	if (info.state == RBD_MIRROR_IMAGE_ENABLED && !info.primary) {
-		rbd_mirror_image_get_info_cleanup(&info);
+	if (mi.enabled && !mi.primary) {
 		/* an unchanged manifest on a non-primary image: nothing to do */
 		*ret = STORE_UNCHANGED;
 		return text ? -EROFS : 0;
 	}
-	if (info.state == RBD_MIRROR_IMAGE_ENABLED)
-		r = ceph_mirror_get_mode(img, deadline, &mode);
-	snapshot = info.state == RBD_MIRROR_IMAGE_ENABLED && mode == RBD_MIRROR_IMAGE_MODE_SNAPSHOT;
-	if (r < 0)
-		goto out;
+	snapshot = mi.snapshot;
 	if (!text && !snapshot) {
 		/* a marker left on an image no longer in snapshot mode */
 		ceph_meta_remove(img, MANIFEST_PENDING_KEY, deadline);
 		*ret = STORE_UNCHANGED;
-		goto out;
+		return r;
 	}
 	if (text) {
 		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 		if (snapshot && (r = meta_set(img, MANIFEST_PENDING_KEY, now, deadline)) < 0)
-			goto out;
+			return r;
 		r = meta_set(img, MANIFEST_META_KEY, text, deadline);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	*ret = !snapshot ? (info.state != RBD_MIRROR_IMAGE_ENABLED ? STORE_WRITTEN_UNMIRRORED
-							       : STORE_WRITTEN)
+	*ret = !snapshot ? (!mi.enabled ? STORE_WRITTEN_UNMIRRORED : STORE_WRITTEN)
 			 : text ? STORE_WRITTEN_SNAPSHOT : STORE_SNAPSHOT_RETAKEN;
 	if (snapshot) {
 		r = ceph_mirror_snapshot(img, deadline);
@@ -128,8 +145,6 @@ static int put(struct ceph_image *img, const char *text, const struct timespec *
 		if (r == 0)
 			ceph_meta_remove(img, MANIFEST_PENDING_KEY, deadline);
 	}
-out:
-	rbd_mirror_image_get_info_cleanup(&info);
 	return r;
 }
 
@@ -137,34 +152,62 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		const struct manifest_key *key, const struct timespec *deadline,
 		enum store_result *ret)
 {
-	struct manifest *old = NULL;
-	char *text = NULL, *cur = NULL;
-	size_t len, cur_len;
 	struct ceph_image *img;
-	bool same;
-	int r;
+	char *cur = NULL;
+	size_t cur_len = 0;
+	int r = ceph_image_open(io, image, false, deadline, &img);
 
-	r = manifest_encode(m, key, &text, &len);
 	if (r < 0)
 		return r;
-	r = ceph_image_open(io, image, false, deadline, &img);
-	if (r < 0) {
-		free(text);
-		return r;
-	}
 	r = meta_get(img, deadline, &cur, &cur_len);
-	/* an unsigned or differently signed copy is rewritten, signed */
-	same = r == 0 && manifest_decode(cur, cur_len, key, &old, NULL) == 0 &&
-	       old->auth == MANIFEST_VERIFIED && manifest_same(old, m);
-	if (r < 0 && r != -ENODATA && r != -E2BIG)
-		goto out;
-	r = put(img, same ? NULL : text, deadline, ret);
-out:
+	if (r == 0 || r == -ENODATA || r == -E2BIG)
+		r = store_write_image(img, m, key, r == 0 ? cur : NULL, cur_len, NULL, deadline, ret);
 	ceph_image_close(img, deadline);	/* a stuck image stays open: ceph.h */
-	manifest_free(old);
 	free(cur);
+	return r;
+}
+
+int store_encode_over(const struct manifest *m, const struct manifest_key *key,
+		      const char *cur, size_t cur_len, char **ret_text)
+{
+	struct manifest *old = NULL;
+	char *text = NULL;
+	size_t len;
+	bool same;
+	int r = manifest_encode(m, key, &text, &len);
+
+	if (r < 0)
+		return r;
+	/* an unsigned or differently signed copy is rewritten, signed */
+	same = cur && manifest_decode(cur, cur_len, key, &old, NULL) == 0 &&
+	       old->auth == MANIFEST_VERIFIED && manifest_same(old, m);
+	manifest_free(old);
+	if (same) {
+		free(text);
+		text = NULL;
+	}
+	*ret_text = text;
+	return 0;
+}
+
+int store_write_image(struct ceph_image *img, const struct manifest *m,
+		      const struct manifest_key *key, const char *cur, size_t cur_len,
+		      const struct store_mirror *known, const struct timespec *deadline,
+		      enum store_result *ret)
+{
+	char *text = NULL;
+	int r = store_encode_over(m, key, cur, cur_len, &text);
+
+	if (r < 0)
+		return r;
+	r = put(img, text, known, deadline, ret);
 	free(text);
 	return r;
+}
+
+int store_pending(struct ceph_image *img, const struct timespec *deadline, bool *ret)
+{
+	return pending(img, deadline, ret);
 }
 
 int store_retire(rados_ioctx_t io, const char *image, const char *site, int vm_id,
@@ -201,7 +244,7 @@ int store_retire(rados_ioctx_t io, const char *image, const char *site, int vm_i
 		if (r < 0)
 			goto out;
 	}
-	r = put(img, text, deadline, ret);
+	r = put(img, text, NULL, deadline, ret);
 out:
 	ceph_image_close(img, deadline);	/* a stuck image stays open: ceph.h */
 	manifest_free(m);

@@ -45,6 +45,33 @@ int store_write(rados_ioctx_t io, const char *image, const struct manifest *m,
 		const struct manifest_key *key, const struct timespec *deadline,
 		enum store_result *ret);
 
+/* What the caller already read of an open image's mirroring. */
+struct store_mirror {
+	bool enabled;		/* mirroring enabled */
+	bool primary;		/* primary here (when enabled) */
+	bool snapshot;		/* snapshot mode (when enabled and primary) */
+};
+
+/*
+ * store_write() on an open image (opened read-write) whose stored manifest
+ * the caller read already: cur (cur_len bytes; NULL: none). known (may be
+ * NULL) is its mirroring, when the caller read that too.
+ */
+int store_write_image(struct ceph_image *img, const struct manifest *m,
+		      const struct manifest_key *key, const char *cur, size_t cur_len,
+		      const struct store_mirror *known, const struct timespec *deadline,
+		      enum store_result *ret);
+
+/* The stored form of m, signed with key, to write over cur (the stored
+ * text, cur_len bytes; NULL: none): *ret_text NULL when cur already holds
+ * the same manifest, signed with key. -E2BIG, -ENOKEY as manifest_encode. */
+int store_encode_over(const struct manifest *m, const struct manifest_key *key,
+		      const char *cur, size_t cur_len, char **ret_text);
+
+/* Whether a snapshot-mode write stopped before its mirror snapshot on the
+ * open image (MANIFEST_PENDING_KEY is there): a write must follow. */
+int store_pending(struct ceph_image *img, const struct timespec *deadline, bool *ret);
+
 /*
  * Mark the manifest on image of VM (site, vm_id) retired at now: the VM no
  * longer exists there, and register/recreate --all leave it alone. It

@@ -30,6 +30,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&hook_image_ready_entry,
 	&hook_fence_host_entry,
 	&hook_host_error_entry,
+	&hook_protect_entry,
+	&hook_retire_entry,
 	&cmd_manifest_entry,
 	&cmd_promote_entry,
 	&cmd_recreate_entry,

@@ -187,6 +187,14 @@ test_expect_success 'onedr reads the sample onedr.conf' '
 	grep -q "cannot connect to the local Ceph cluster" err
 '
 
+test_expect_success 'every key the sample shows, commented out or not, is one onedr reads' '
+	sed -E -e "s|\"/etc/ceph/|\"$TRASH/none/|" -e "s/^#([A-Z]|  [A-Z])/\1/" \
+		"$share/onedr.conf.sample" >all.conf &&
+	grep -q "^MIRROR_MODE" all.conf && grep -q "^PEER" all.conf &&
+	test_exit_code 3 "$ONEDR" -c all.conf status >out 2>err &&
+	grep -q "cannot connect to the local Ceph cluster" err
+'
+
 man1=$dest$ONEDR_MANDIR/man1/onedr.1
 man7=$dest$ONEDR_MANDIR/man7/onedr-remotes.7
 test_expect_success 'onedr(1) has a section for every command of onedr help' '

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0003-install: `make install` from the build tree lays out what OpenNebula
+# t0004-install: `make install` from the build tree lays out what OpenNebula
 # expects: the binary and its onedr-COMMAND names, a link to the binary in
 # OpenNebula's remotes for every hook, TM and datastore entry of the command
 # table, share/onedr (onehook templates that oned accepts, oned.conf lines, a

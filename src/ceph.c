@@ -601,6 +601,64 @@ void ceph_close(struct ceph *c)
 	free(c);
 }
 
+int ceph_mirror_snaps(rbd_image_t image, struct ceph_mirror_snap **ret, size_t *ret_n)
+{
+	struct ceph_mirror_snap *v = NULL;
+	rbd_snap_info_t *snaps = NULL;
+	int max = 16, n, i;
+	size_t k = 0;
+
+	for (;;) {
+		snaps = calloc((size_t)max, sizeof(*snaps));
+		if (!snaps)
+			return -ENOMEM;
+		n = rbd_snap_list(image, snaps, &max);
+		if (n != -ERANGE)
+			break;
+		free(snaps);	/* max now holds the size needed */
+	}
+	if (n < 0) {
+		free(snaps);
+		return n;
+	}
+	if (n > 0) {
+		v = calloc((size_t)n, sizeof(*v));
+		if (!v) {
+			rbd_snap_list_end(snaps);
+			free(snaps);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < n; i++) {	/* rbd_snap_list gives them oldest first */
+		rbd_snap_namespace_type_t type;
+		rbd_snap_mirror_namespace_t ns;
+		struct timespec ts;
+
+		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
+		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
+		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
+			continue;
+		v[k].id = snaps[i].id;
+		v[k].state = ns.state;
+		v[k].complete = ns.complete;
+		v[k].primary_snap_id = ns.primary_snap_id;
+		snprintf(v[k].primary_mirror_uuid, sizeof(v[k].primary_mirror_uuid), "%s",
+			 ns.primary_mirror_uuid ? ns.primary_mirror_uuid : "");
+		v[k].time = rbd_snap_get_timestamp(image, snaps[i].id, &ts) == 0 ? ts.tv_sec : 0;
+		k++;
+		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
+	}
+	rbd_snap_list_end(snaps);
+	free(snaps);
+	if (!k) {
+		free(v);
+		v = NULL;
+	}
+	*ret = v;
+	*ret_n = k;
+	return 0;
+}
+
 int ceph_list_images(rados_ioctx_t io, rbd_image_spec_t **ret, size_t *ret_n)
 {
 	rbd_image_spec_t *specs;

@@ -53,6 +53,8 @@
 #include <stdbool.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 #include <time.h>
 
 #include <rados/librados.h>
@@ -87,6 +89,21 @@ void ceph_close(struct ceph *c);
 /* The I/O context of a pool, opened on first use; safe from any thread.
  * -ENOENT: no such pool. */
 int ceph_pool(struct ceph *c, const char *pool, rados_ioctx_t *ret_io);
+
+/* A mirror snapshot of an image (snapshot-mode mirroring). */
+struct ceph_mirror_snap {
+	uint64_t id;
+	rbd_snap_mirror_state_t state;
+	bool complete;
+	uint64_t primary_snap_id;
+	char primary_mirror_uuid[64];
+	time_t time;		/* creation, seconds (0: not read) */
+};
+
+/* Every mirror snapshot of an open image, oldest first, in a malloc'd
+ * array (*ret NULL when there is none). Call it under ceph_image_call (it
+ * is synchronous). */
+int ceph_mirror_snaps(rbd_image_t image, struct ceph_mirror_snap **ret, size_t *ret_n);
 
 /* Every image of a pool (rbd_list2): free with rbd_image_spec_list_cleanup()
  * and free(). Call it in a ceph_io_call (it is synchronous). */

@@ -106,29 +106,20 @@ static long long json_number(const char *text, const char *key)
 /* Age of the newest complete non-primary mirror snapshot, or -1. */
 static long long snapshot_age_sync(rbd_image_t image)
 {
-	rbd_snap_info_t snaps[64];
-	int max = 64, n, i;
+	struct ceph_mirror_snap *v;
 	long long age = -1;
+	size_t n, i;
 
-	n = rbd_snap_list(image, snaps, &max);
-	if (n < 0)
-		return -1;	/* more than 64 snapshots: unknown */
-	for (i = n - 1; i >= 0 && age < 0; i--) {
-		rbd_snap_namespace_type_t type;
-		rbd_snap_mirror_namespace_t ns;
-		struct timespec ts;
-
-		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
-		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
-		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
-			continue;
-		if (ns.complete && (ns.state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY ||
-				    ns.state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY_DEMOTED) &&
-		    rbd_snap_get_timestamp(image, snaps[i].id, &ts) == 0)
-			age = (long long)(time(NULL) - ts.tv_sec);
-		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
-	}
-	rbd_snap_list_end(snaps);
+	if (ceph_mirror_snaps(image, &v, &n) < 0)
+		return -1;
+	for (i = n; i-- > 0;)
+		if (v[i].complete && v[i].time &&
+		    (v[i].state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY ||
+		     v[i].state == RBD_SNAP_MIRROR_STATE_NON_PRIMARY_DEMOTED)) {
+			age = (long long)(time(NULL) - v[i].time);
+			break;
+		}
+	free(v);
 	return age;
 }
 

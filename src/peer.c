@@ -86,7 +86,7 @@ enum peer_verdict peer_journal_verdict(const struct rbdj_tag *last, const struct
 	return PEER_SAFE;
 }
 
-enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer, const struct peer_snap *copy,
+enum peer_verdict peer_snapshot_verdict(const struct ceph_mirror_snap *peer, const struct ceph_mirror_snap *copy,
 					const char *peer_uuid, char *why, size_t why_len)
 {
 	bool copied;
@@ -283,13 +283,13 @@ void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
 	compare_decide(ret, local_after, peer_after);
 }
 
-static bool snap_own(const struct peer_snap *s)
+static bool snap_own(const struct ceph_mirror_snap *s)
 {
 	return s->state == RBD_SNAP_MIRROR_STATE_PRIMARY ||
 	       s->state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED;
 }
 
-static enum peer_role snap_role(const struct peer_snap *v, size_t n)
+static enum peer_role snap_role(const struct ceph_mirror_snap *v, size_t n)
 {
 	if (!n)
 		return COPY_UNKNOWN;
@@ -306,7 +306,7 @@ static enum peer_role snap_role(const struct peer_snap *v, size_t n)
  * promoted after the other when every own snapshot the other still holds
  * is older than every own snapshot here (the clocks of the two sites are
  * assumed to agree within the time between a failure and the promote). */
-static bool snap_promoted_after(const struct peer_snap *v, size_t n, const struct peer_snap *other,
+static bool snap_promoted_after(const struct ceph_mirror_snap *v, size_t n, const struct ceph_mirror_snap *other,
 				size_t nother, const char *other_uuid)
 {
 	size_t i = n;
@@ -316,7 +316,7 @@ static bool snap_promoted_after(const struct peer_snap *v, size_t n, const struc
 	if (i == n || !nother)
 		return false;
 	if (i == 0) {
-		const struct peer_snap *o = &other[nother - 1];
+		const struct ceph_mirror_snap *o = &other[nother - 1];
 
 		if (nother > 1 && o->state == RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED)
 			o--;	/* its demotion came later, but adds no epoch */
@@ -331,8 +331,8 @@ static bool snap_promoted_after(const struct peer_snap *v, size_t n, const struc
 		v[i - 1].primary_snap_id == other[nother - 2].id);
 }
 
-void peer_snapshot_compare(const struct peer_snap *ours, size_t nours,
-			   const struct peer_snap *theirs, size_t ntheirs,
+void peer_snapshot_compare(const struct ceph_mirror_snap *ours, size_t nours,
+			   const struct ceph_mirror_snap *theirs, size_t ntheirs,
 			   const char *our_uuid, const char *their_uuid, struct peer_compare *ret)
 {
 	bool local_after, peer_after;
@@ -519,51 +519,29 @@ static int check_journal(const struct peer_site *site, struct ceph_image *local_
 
 /* The newest mirror snapshot of an image, or with want_primary_id != 0 the
  * newest one that is a copy of that snapshot of the peer's. -ENOENT: none. */
-static int find_mirror_snap(rbd_image_t image, uint64_t want_primary_id, struct peer_snap *ret)
+static int find_mirror_snap(rbd_image_t image, uint64_t want_primary_id,
+			    struct ceph_mirror_snap *ret)
 {
-	rbd_snap_info_t *snaps = NULL;
-	int max = 16, n, i, r = -ENOENT;
+	struct ceph_mirror_snap *v;
+	size_t n, i;
+	int r = ceph_mirror_snaps(image, &v, &n);
 
-	for (;;) {
-		snaps = calloc((size_t)max, sizeof(*snaps));
-		if (!snaps)
-			return -ENOMEM;
-		n = rbd_snap_list(image, snaps, &max);
-		if (n != -ERANGE)
-			break;
-		free(snaps);	/* max now holds the size needed */
-	}
-	if (n < 0) {
-		free(snaps);
-		return n;
-	}
-	for (i = n - 1; i >= 0 && r == -ENOENT; i--) {
-		rbd_snap_namespace_type_t type;
-		rbd_snap_mirror_namespace_t ns;
-
-		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
-		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
-		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
-			continue;
-		if (!want_primary_id || ns.primary_snap_id == want_primary_id) {
-			ret->id = snaps[i].id;
-			ret->state = ns.state;
-			ret->complete = ns.complete;
-			ret->primary_snap_id = ns.primary_snap_id;
-			snprintf(ret->primary_mirror_uuid, sizeof(ret->primary_mirror_uuid), "%s",
-				 ns.primary_mirror_uuid ? ns.primary_mirror_uuid : "");
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	for (i = n; i-- > 0;)
+		if (!want_primary_id || v[i].primary_snap_id == want_primary_id) {
+			*ret = v[i];
 			r = 0;
+			break;
 		}
-		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
-	}
-	rbd_snap_list_end(snaps);
-	free(snaps);
+	free(v);
 	return r;
 }
 
 struct snap_arg {
 	uint64_t want;
-	struct peer_snap snap;
+	struct ceph_mirror_snap snap;
 };
 
 static int find_mirror_snap_fn(rbd_image_t image, void *arg)
@@ -575,7 +553,7 @@ static int find_mirror_snap_fn(rbd_image_t image, void *arg)
 
 /* find_mirror_snap under a deadline (rbd_snap_list has no aio). */
 static int find_mirror_snap_bounded(struct ceph_image *image, uint64_t want,
-				    const struct timespec *deadline, struct peer_snap *ret)
+				    const struct timespec *deadline, struct ceph_mirror_snap *ret)
 {
 	struct snap_arg a = { .want = want };
 	int r = ceph_image_call(image, deadline, find_mirror_snap_fn, &a, sizeof(a));
@@ -589,7 +567,7 @@ static int check_snapshot(const char *peer_uuid, struct ceph_image *local_image,
 			  struct ceph_image *peer_image, const struct timespec *deadline,
 			  enum peer_verdict *ret, char *why, size_t why_len)
 {
-	struct peer_snap psnap, lsnap;
+	struct ceph_mirror_snap psnap, lsnap;
 	bool have_local;
 	int r;
 
@@ -662,55 +640,25 @@ int peer_check_promote(const struct peer_site *site, struct ceph_image *local_im
 
 #define SNAP_TAIL 32
 
-/* The newest mirror snapshots of an image, oldest first. */
-static int list_mirror_snaps(rbd_image_t image, struct peer_snap *v, size_t *ret_n)
+/* The newest mirror snapshots of an image (SNAP_TAIL at most), oldest first. */
+static int list_mirror_snaps(rbd_image_t image, struct ceph_mirror_snap *v, size_t *ret_n)
 {
-	rbd_snap_info_t *snaps = NULL;
-	int max = 16, n, i;
-	size_t k = 0;
+	struct ceph_mirror_snap *all;
+	size_t n, k;
+	int r = ceph_mirror_snaps(image, &all, &n);
 
-	for (;;) {
-		snaps = calloc((size_t)max, sizeof(*snaps));
-		if (!snaps)
-			return -ENOMEM;
-		n = rbd_snap_list(image, snaps, &max);
-		if (n != -ERANGE)
-			break;
-		free(snaps);	/* max now holds the size needed */
-	}
-	if (n < 0) {
-		free(snaps);
-		return n;
-	}
-	for (i = 0; i < n; i++) {
-		rbd_snap_namespace_type_t type;
-		rbd_snap_mirror_namespace_t ns;
-		struct timespec ts;
-
-		if (rbd_snap_get_namespace_type(image, snaps[i].id, &type) < 0 ||
-		    type != RBD_SNAP_NAMESPACE_TYPE_MIRROR ||
-		    rbd_snap_get_mirror_namespace(image, snaps[i].id, &ns, sizeof(ns)) < 0)
-			continue;
-		if (k == SNAP_TAIL)
-			memmove(v, v + 1, --k * sizeof(v[0]));
-		v[k].id = snaps[i].id;
-		v[k].state = ns.state;
-		v[k].complete = ns.complete;
-		v[k].primary_snap_id = ns.primary_snap_id;
-		snprintf(v[k].primary_mirror_uuid, sizeof(v[k].primary_mirror_uuid), "%s",
-			 ns.primary_mirror_uuid ? ns.primary_mirror_uuid : "");
-		v[k].time = rbd_snap_get_timestamp(image, snaps[i].id, &ts) == 0 ? ts.tv_sec : 0;
-		k++;
-		rbd_snap_mirror_namespace_cleanup(&ns, sizeof(ns));
-	}
-	rbd_snap_list_end(snaps);
-	free(snaps);
-	*ret_n = k;
+	if (r < 0)
+		return r;
+	k = n > SNAP_TAIL ? n - SNAP_TAIL : 0;
+	if (n > k)
+		memcpy(v, all + k, (n - k) * sizeof(*v));
+	*ret_n = n - k;
+	free(all);
 	return 0;
 }
 
 struct snaps_arg {
-	struct peer_snap v[SNAP_TAIL];
+	struct ceph_mirror_snap v[SNAP_TAIL];
 	size_t n;
 };
 

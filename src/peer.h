@@ -72,17 +72,9 @@ enum peer_verdict peer_journal_verdict(const struct rbdj_tag *peer_last_tag,
 				       const struct rbdj_client *our_client, bool replayed_demotion,
 				       bool we_demoted, char *why, size_t why_len);
 
-struct peer_snap {
-	uint64_t id;
-	rbd_snap_mirror_state_t state;
-	bool complete;
-	uint64_t primary_snap_id;
-	char primary_mirror_uuid[64];
-	time_t time;		/* creation, seconds (0: not read) */
-};
 /* copy_here: the local mirror snapshot copied from peer_newest, if any. */
-enum peer_verdict peer_snapshot_verdict(const struct peer_snap *peer_newest,
-					const struct peer_snap *copy_here,
+enum peer_verdict peer_snapshot_verdict(const struct ceph_mirror_snap *peer_newest,
+					const struct ceph_mirror_snap *copy_here,
 					const char *peer_mirror_uuid, char *why, size_t why_len);
 
 /* Which copy is newer, before a step that may throw one away (demote, then
@@ -151,8 +143,8 @@ void peer_journal_compare(const struct rbdj_tag *ours, size_t nours,
 			  const struct rbdj_tag *theirs, size_t ntheirs,
 			  const char *our_uuid, const char *their_uuid, struct peer_compare *ret);
 
-void peer_snapshot_compare(const struct peer_snap *ours, size_t nours,
-			   const struct peer_snap *theirs, size_t ntheirs,
+void peer_snapshot_compare(const struct ceph_mirror_snap *ours, size_t nours,
+			   const struct ceph_mirror_snap *theirs, size_t ntheirs,
 			   const char *our_uuid, const char *their_uuid, struct peer_compare *ret);
 
 /* Whether the peer's copy of name is primary. -ENOENT: the peer has no copy. */

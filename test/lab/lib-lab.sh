@@ -77,3 +77,40 @@ PY
 }
 # count SITE POOL_METHOD ELEMENT: how many objects a pool call lists
 count() { call "$1" "$2" i:-2 i:-1 i:-1 | grep -o "<$3><ID>" | wc -l; }
+
+CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f1a-2d3e-4f50-8a7b-9c0d1e2f3a4b BRIDGE_LIST=localhost'
+
+# standins_up: a pool of its own ($P), the oned stand-ins of both sites
+# (options in STANDIN_OPTS), each with a dummy host (host-a, host-b) and Ceph
+# image and system datastores on $P (ceph-img and ceph-sys, IDs 100 and 101,
+# on site a; ceph-img-b and ceph-sys-b on site b); oneadmin's password $PW
+# in $TRASH/auth; onedr configurations $TRASH/a.conf and $TRASH/b.conf for
+# $P and each site's stand-in (b.conf with the user, group and image
+# datastore maps). Run it in a test, then standins_pids outside one (a test
+# runs in a subshell) sets SA and SB, the pids test_cleanup should kill.
+: "${PW:=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}"
+standins_pids() { SA=$(cat "$TRASH/a.pid" 2>/dev/null) SB=$(cat "$TRASH/b.pid" 2>/dev/null); }
+standins_up() {
+	"$LAB" pool "$P" >/dev/null &&
+	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
+	for s in a b; do
+		# shellcheck disable=SC2086
+		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
+			--step-delay 0 --monitor-interval 0 ${STANDIN_OPTS:-} >"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
+		echo $! >"$TRASH/$s.pid"
+	done &&
+	wait_until 20 "stand-ins listening" test -s "$TRASH/a.port" -a -s "$TRASH/b.port" &&
+	call a one.host.allocate host-a dummy dummy i:-1 >/dev/null &&
+	call b one.host.allocate host-b dummy dummy i:-1 >/dev/null &&
+	call a one.datastore.allocate "NAME=ceph-img DS_MAD=ceph TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 >/dev/null &&
+	call a one.datastore.allocate "NAME=ceph-sys TYPE=SYSTEM_DS TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 >/dev/null &&
+	call b one.datastore.allocate "NAME=ceph-img-b DS_MAD=ceph TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 >/dev/null &&
+	call b one.datastore.allocate "NAME=ceph-sys-b TYPE=SYSTEM_DS TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 >/dev/null &&
+	{ cat "$LAB_A_ONEDR_CONF"; echo "POOL = \"$P\""
+	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/a.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"; } >"$TRASH/a.conf" &&
+	{ cat "$LAB_B_ONEDR_CONF"; echo "POOL = \"$P\""
+	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/b.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"
+	  echo "DATASTORE_MAP = [ FROM = \"ceph-img\", TO = \"ceph-img-b\" ]"
+	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
+	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >"$TRASH/b.conf"
+}

@@ -11,7 +11,6 @@
 P=one-t60-$$		# a pool of its own: stand-in image IDs restart at 0
 POOL=$P
 SA= SB=
-PW=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 
 test_cleanup() {
 	[ -n "$SA" ] && kill "$SA" 2>/dev/null
@@ -36,22 +35,8 @@ manifests_synced() {
 	PY
 }
 
-CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f1a-2d3e-4f50-8a7b-9c0d1e2f3a4b BRIDGE_LIST=localhost'
-
 test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores, networks, users' '
-	"$LAB" pool "$P" >/dev/null &&
-	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
-	for s in a b; do
-		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
-			--step-delay 0 --monitor-interval 0 >"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
-		echo $! >"$TRASH/$s.pid"
-	done &&
-	wait_until 20 "stand-ins listening" test -s "$TRASH/a.port" -a -s "$TRASH/b.port" &&
-	call a one.host.allocate host-a dummy dummy i:-1 && call b one.host.allocate host-b dummy dummy i:-1 &&
-	call a one.datastore.allocate "NAME=ceph-img DS_MAD=ceph TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
-	call a one.datastore.allocate "NAME=ceph-sys TYPE=SYSTEM_DS TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
-	call b one.datastore.allocate "NAME=ceph-img-b DS_MAD=ceph TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
-	call b one.datastore.allocate "NAME=ceph-sys-b TYPE=SYSTEM_DS TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
+	standins_up &&
 	call b one.datastore.allocate "NAME=other-pool DS_MAD=ceph TM_MAD=ceph POOL_NAME=elsewhere $CEPH_ATTRS" i:-1 &&
 	# the files datastore (the CD-ROM) may be used from a Ceph system datastore,
 	# as oned wants it: the targets for system TM ceph (get_tm_mad_targets)
@@ -61,20 +46,12 @@ test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores, n
 	call b one.vn.allocate "NAME=lan-b BRIDGE=br0 VN_MAD=bridge AR=[TYPE=IP4, IP=10.0.0.10, MAC=02:01:0a:00:00:0a, SIZE=20] DNS=10.0.0.1 GATEWAY=10.0.0.1" i:-1 &&
 	call b one.vn.allocate "NAME=wan-b BRIDGE=br1 VN_MAD=bridge AR=[TYPE=IP4, IP=192.168.9.10, SIZE=20]" i:-1 &&
 	call a one.user.allocate alice alicepw && call b one.user.allocate alice alicepw &&
-	SAP=$(cat "$TRASH/a.pid") && SBP=$(cat "$TRASH/b.pid") &&
-	{ cat "$LAB_A_ONEDR_CONF"; echo "POOL = \"$P\""
-	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/a.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"; } >"$TRASH/a.conf" &&
-	{ cat "$LAB_B_ONEDR_CONF"; echo "POOL = \"$P\""
-	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/b.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"
-	  echo "DATASTORE_MAP = [ FROM = \"ceph-img\", TO = \"ceph-img-b\" ]"
-	  echo "DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-img-b\" ]"
+	{ echo "DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-img-b\" ]"
 	  echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-sys-b\" ]"
 	  echo "NETWORK_MAP = [ FROM = \"lan\", TO = \"lan-b\", KEEP_ADDRESSES = \"YES\" ]"
-	  echo "NETWORK_MAP = [ FROM = \"wan\", TO = \"wan-b\" ]"
-	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
-	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >"$TRASH/b.conf"
+	  echo "NETWORK_MAP = [ FROM = \"wan\", TO = \"wan-b\" ]"; } >>"$TRASH/b.conf"
 '
-SA=$(cat "$TRASH/a.pid" 2>/dev/null) SB=$(cat "$TRASH/b.pid" 2>/dev/null)
+standins_pids
 
 # image IMAGE_ID-to-be NAME PERSISTENT MB MODE: an image registered by SOURCE
 # on site-a, its RBD created and mirrored, as the Ceph datastore does

@@ -14,7 +14,6 @@ P=one-t75-$$		# a pool of its own: stand-in image IDs restart at 0
 POOL=$P
 N=10
 SA= SB=
-PW=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 
 test_cleanup() {
 	[ -n "$SB" ] && kill -CONT "$SB" 2>/dev/null
@@ -24,30 +23,10 @@ test_cleanup() {
 }
 
 
-CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f1a-2d3e-4f50-8a7b-9c0d1e2f3a4b BRIDGE_LIST=localhost'
-
 test_expect_success 'setup: a pool of its own, two oned stand-ins, datastores' '
-	"$LAB" pool "$P" >/dev/null &&
-	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
-	for s in a b; do
-		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
-			--step-delay 0 --monitor-interval 0 >"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
-		echo $! >"$TRASH/$s.pid"
-	done &&
-	wait_until 20 "stand-ins listening" test -s "$TRASH/a.port" -a -s "$TRASH/b.port" &&
-	call a one.host.allocate host-a dummy dummy i:-1 && call b one.host.allocate host-b dummy dummy i:-1 &&
-	call a one.datastore.allocate "NAME=ceph-img DS_MAD=ceph TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
-	call a one.datastore.allocate "NAME=ceph-sys TYPE=SYSTEM_DS TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
-	call b one.datastore.allocate "NAME=ceph-img-b DS_MAD=ceph TM_MAD=ceph POOL_NAME=$P $CEPH_ATTRS" i:-1 &&
-	{ cat "$LAB_A_ONEDR_CONF"; echo "POOL = \"$P\""
-	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/a.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"; } >"$TRASH/a.conf" &&
-	{ cat "$LAB_B_ONEDR_CONF"; echo "POOL = \"$P\""
-	  echo "ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/b.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"
-	  echo "DATASTORE_MAP = [ FROM = \"ceph-img\", TO = \"ceph-img-b\" ]"
-	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
-	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >"$TRASH/b.conf"
+	standins_up
 '
-SA=$(cat "$TRASH/a.pid" 2>/dev/null) SB=$(cat "$TRASH/b.pid" 2>/dev/null)
+standins_pids
 
 test_expect_success "setup: on site-a, $N running VMs with a persistent journal-mode disk each, exported" '
 	for i in $(seq 0 $((N - 1))); do

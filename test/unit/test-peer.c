@@ -28,10 +28,10 @@ static struct rbdj_client client(uint64_t tag_tid)
 	return c;
 }
 
-static struct peer_snap snap(uint64_t id, rbd_snap_mirror_state_t state, bool complete,
+static struct ceph_mirror_snap snap(uint64_t id, rbd_snap_mirror_state_t state, bool complete,
 			     uint64_t primary_id, const char *uuid)
 {
-	struct peer_snap s;
+	struct ceph_mirror_snap s;
 
 	memset(&s, 0, sizeof(s));
 	s.id = id;
@@ -177,24 +177,24 @@ static void snapshot_newer_tests(void)
 {
 	/* as the lab showed them: site-a's primary snapshots 8 and 10, site-b's
 	 * copy 10 of site-a's 10, then site-b's forced promote */
-	const struct peer_snap a[] = {
+	const struct ceph_mirror_snap a[] = {
 		snap(8, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 		snap(10, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 	};
-	const struct peer_snap b_forced[] = {
+	const struct ceph_mirror_snap b_forced[] = {
 		snap(10, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, true, 10, "uuid-a"),
 		snap(12, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 		snap(13, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 	};
-	const struct peer_snap b_partial[] = {	/* the copy of 10 never completed */
+	const struct ceph_mirror_snap b_partial[] = {	/* the copy of 10 never completed */
 		snap(9, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, true, 8, "uuid-a"),
 		snap(10, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, false, 10, "uuid-a"),
 		snap(12, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 	};
-	const struct peer_snap b_replica[] = {
+	const struct ceph_mirror_snap b_replica[] = {
 		snap(10, RBD_SNAP_MIRROR_STATE_NON_PRIMARY, true, 10, "uuid-a"),
 	};
-	const struct peer_snap a_demoted[] = {
+	const struct ceph_mirror_snap a_demoted[] = {
 		snap(10, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 		snap(11, RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED, true, 0, ""),
 	};
@@ -221,12 +221,12 @@ static void snapshot_newer_tests(void)
 
 	{
 		/* as the lab showed: site-b's forced promote removed its copies */
-		struct peer_snap at[] = {
+		struct ceph_mirror_snap at[] = {
 			snap(8, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 			snap(11, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 			snap(12, RBD_SNAP_MIRROR_STATE_PRIMARY_DEMOTED, true, 0, ""),
 		};
-		struct peer_snap bt[] = {
+		struct ceph_mirror_snap bt[] = {
 			snap(17, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 			snap(19, RBD_SNAP_MIRROR_STATE_PRIMARY, true, 0, ""),
 		};
@@ -261,7 +261,7 @@ int main(void)
 {
 	struct rbdj_tag t;
 	struct rbdj_client c, fresh;
-	struct peer_snap p, l;
+	struct ceph_mirror_snap p, l;
 	char why[256];
 
 	/* journal mode: the peer is site-b ("uuid-b"); we are site-a */

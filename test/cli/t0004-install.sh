@@ -78,6 +78,21 @@ test_expect_success 'every entry the sources declare is installed' '
 	done
 '
 
+# OpenNebula 7.0.2's stock ceph drivers (install.sh TM_CEPH_FILES and
+# DATASTORE_DRIVER_CEPH_SCRIPTS, without the .ssh variants and ceph_utils.sh):
+# the onedr drivers must answer every action oned may call
+test_expect_success 'every action of the stock tm/ceph and datastore/ceph drivers is installed' '
+	for a in clone context cpds delete failmigrate ln mkimage mkswap monitor mv mvds \
+		postbackup postbackup_live postmigrate prebackup prebackup_live premigrate \
+		resize restore snap_create snap_create_live snap_delete snap_revert; do
+		test -L "$dest$ONEDR_REMOTES/tm/onedr/$a" || { echo "tm/$a is not installed"; exit 1; }
+	done &&
+	for a in clone cp export mkfs monitor rm snap_delete snap_flatten snap_revert stat; do
+		test -L "$dest$ONEDR_REMOTES/datastore/onedr/$a" ||
+			{ echo "datastore/$a is not installed"; exit 1; }
+	done
+'
+
 test_expect_success 'the remotes hold nothing but the entries of the table' '
 	entries | sort >want &&
 	(cd "$dest$ONEDR_REMOTES" && find . \( -type f -o -type l \) | sed "s|^\./||" |

@@ -210,6 +210,20 @@ test_expect_success 'every key the sample shows, commented out or not, is one on
 	grep -q "cannot connect to the local Ceph cluster" err
 '
 
+# oned calls ACTION.ssh for a disk whose system datastore is ssh, and one_tm
+# runs the plain ACTION when ACTION.ssh is missing: either every .ssh action
+# of tm/ceph is there, or the TM_MAD_CONF keeps ssh system datastores out
+test_expect_success 'onedr'"'"'s TM_MAD_CONF allows ssh system datastores only if the .ssh actions are installed' '
+	sed -n "/^TM_MAD_CONF = \[/,/^\]/p" "$share/oned.conf" >tmconf &&
+	grep -q "NAME = \"onedr\"" tmconf &&
+	if grep -q "TM_MAD_SYSTEM = \"[^\"]*ssh" tmconf; then
+		for a in clone cpds delete ln mvds resize; do
+			test -L "$dest$ONEDR_REMOTES/tm/onedr/$a.ssh" ||
+				{ echo "TM_MAD_SYSTEM lists ssh, but tm/$a.ssh is not installed"; exit 1; }
+		done
+	fi
+'
+
 man1=$dest$ONEDR_MANDIR/man1/onedr.1
 man7=$dest$ONEDR_MANDIR/man7/onedr-remotes.7
 test_expect_success 'onedr(1) has a section for every command of onedr help' '

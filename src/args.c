@@ -154,8 +154,8 @@ static int parse_short(const struct arg_spec *const tables[], int argc, char *co
 	return 0;
 }
 
-int args_parse(const struct arg_spec *const tables[], int argc, char *const argv[],
-	       struct args *ret, char *err, size_t errlen)
+static int parse(const struct arg_spec *const tables[], int argc, char *const argv[],
+		 bool leading, struct args *ret, char *err, size_t errlen)
 {
 	struct args a = { 0 };
 	bool options = true;
@@ -171,8 +171,10 @@ int args_parse(const struct arg_spec *const tables[], int argc, char *const argv
 			r = parse_long(tables, argc, argv, &i, &a, err, errlen);
 		else if (options && arg[0] == '-' && arg[1])
 			r = parse_short(tables, argc, argv, &i, &a, err, errlen);
-		else
+		else {
 			r = add_operand(&a, arg);
+			options = options && !leading;
+		}
 	}
 	if (r < 0) {
 		if (r == -ENOMEM)
@@ -182,6 +184,18 @@ int args_parse(const struct arg_spec *const tables[], int argc, char *const argv
 	}
 	*ret = a;
 	return 0;
+}
+
+int args_parse(const struct arg_spec *const tables[], int argc, char *const argv[],
+	       struct args *ret, char *err, size_t errlen)
+{
+	return parse(tables, argc, argv, false, ret, err, errlen);
+}
+
+int args_parse_leading(const struct arg_spec *const tables[], int argc, char *const argv[],
+		       struct args *ret, char *err, size_t errlen)
+{
+	return parse(tables, argc, argv, true, ret, err, errlen);
 }
 
 void args_free(struct args *a)

@@ -51,6 +51,10 @@ struct args {
  */
 int args_parse(const struct arg_spec *const tables[], int argc, char *const argv[],
 	       struct args *ret, char *err, size_t errlen);
+/* The same with options only before the first operand: what follows it is
+ * operands, "-1" included (the driver actions' argv, as oned gives it). */
+int args_parse_leading(const struct arg_spec *const tables[], int argc, char *const argv[],
+		       struct args *ret, char *err, size_t errlen);
 void args_free(struct args *a);
 
 bool args_has(const struct args *a, const char *name);

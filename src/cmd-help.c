@@ -52,7 +52,7 @@ static int cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	for (i = 0; cmd_table[i]; i++)
 		if (cmd_kind_prefix(cmd_table[i]->name))
-			printf("  %-20s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+			printf("  %-24s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	printf("\nOptions of every command:\n");
 	cmd_print_options(stdout, cmd_common_options);
 	printf("\n%s", exit_codes);

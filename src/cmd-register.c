@@ -92,7 +92,7 @@ static bool check_datastore(const struct one_obj *ds, const struct manifest_disk
 		log_error(0, "%s: datastore '%s' is not an image datastore", label, ds->name);
 		return false;
 	}
-	if (!ds->tm_mad || strcmp(ds->tm_mad, "ceph")) {
+	if (!one_tm_is_ceph(ds->tm_mad)) {
 		log_error(0, "%s: datastore '%s' is not a Ceph datastore (TM_MAD %s)", label,
 			  ds->name, ds->tm_mad ? ds->tm_mad : "none");
 		return false;

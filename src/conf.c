@@ -25,6 +25,8 @@ void conf_init(struct onedr_conf *conf)
 	conf->promote_wait = 60;
 	conf->concurrency = 16;
 	conf->one_timeout = 30;
+	conf->fence_expire = 30 * 86400;
+	conf->fence_wait = 60;
 }
 
 static void ceph_opts_free(struct ceph_opts *o)
@@ -46,6 +48,7 @@ void conf_free(struct onedr_conf *conf)
 	free(conf->one_endpoint);
 	free(conf->one_auth);
 	free(conf->signing_key);
+	free(conf->remotes);
 	while (conf->maps) {
 		struct conf_map *next = conf->maps->next;
 
@@ -55,6 +58,15 @@ void conf_free(struct onedr_conf *conf)
 		conf->maps = next;
 	}
 	memset(conf, 0, sizeof(*conf));
+}
+
+#ifndef ONE_REMOTES_DIR
+#define ONE_REMOTES_DIR "/var/lib/one/remotes"
+#endif
+
+const char *conf_remotes(const struct onedr_conf *conf)
+{
+	return conf->remotes ? conf->remotes : ONE_REMOTES_DIR;
 }
 
 int conf_set_string(char **field, const char *value)
@@ -300,10 +312,35 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 			else
 				r = conf_set_string(&conf->signing_key, a->value);
 		}
-		else if (!strcmp(a->name, "CONCURRENCY")) {
+		else if (!strcmp(a->name, "MIRROR_MODE")) {
+			if (!strcmp(a->value, "journal") || !strcmp(a->value, "snapshot"))
+				conf->mirror_snapshot = !strcmp(a->value, "snapshot");
+			else
+				r = conf_fail(err, path, a, -EINVAL,
+					      "MIRROR_MODE: expected \"journal\" or \"snapshot\", got '%s'",
+					      a->value);
+		} else if (!strcmp(a->name, "REMOTES")) {
+			if (a->value[0] != '/')
+				r = conf_fail(err, path, a, -EINVAL,
+					      "REMOTES: expected the absolute path of OpenNebula's remotes directory, got '%s'",
+					      a->value);
+			else
+				r = conf_set_string(&conf->remotes, a->value);
+		} else if (!strcmp(a->name, "CONCURRENCY")) {
 			if (parse_seconds(a->value, 1024, &conf->concurrency) < 0)
 				r = conf_fail(err, path, a, -EINVAL,
 					      "CONCURRENCY: expected a number from 1 to 1024, got '%s'",
+					      a->value);
+		} else if (!strcmp(a->name, "FENCE_EXPIRE")) {
+			/* Ceph has no permanent blocklist entry: ten years at most */
+			if (parse_seconds(a->value, 3650 * 86400, &conf->fence_expire) < 0)
+				r = conf_fail(err, path, a, -EINVAL,
+					      "FENCE_EXPIRE: expected a number of seconds from 1 to 315360000, got '%s'",
+					      a->value);
+		} else if (!strcmp(a->name, "FENCE_WAIT")) {
+			if (parse_seconds(a->value, 86400, &conf->fence_wait) < 0)
+				r = conf_fail(err, path, a, -EINVAL,
+					      "FENCE_WAIT: expected a number of seconds from 1 to 86400, got '%s'",
 					      a->value);
 		} else
 			r = conf_fail(err, path, a, -EINVAL, "unknown attribute '%s'", a->name);

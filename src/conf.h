@@ -15,6 +15,10 @@
  *   GROUP_MAP     = [ FROM = "users", TO = "users" ]
  *   SYSTEM_DATASTORE_MAP = [ FROM = "ceph-sys", TO = "ceph-sys-b" ]
  *   SIGNING_KEY   = "/etc/one/onedr.key"
+ *   MIRROR_MODE   = "journal"
+ *   REMOTES       = "/var/lib/one/remotes"
+ *   FENCE_EXPIRE  = "2592000"   # seconds a host fence lasts (OSD blocklist expiry)
+ *   FENCE_WAIT    = "60"        # how long a fence waits for the host's watchers to go
  *
  * The maps translate the other site's names (in manifests) to this site's.
  * SYSTEM_DATASTORE_MAP is for the system datastore a VM ran on (recreate
@@ -22,6 +26,12 @@
  * both volatile disks (registered in an image datastore here) and VMs.
  * FROM = "*" with TO = "*" maps every name not listed to the same name; a
  * name no map covers is an error, never a guess.
+ *
+ * MIRROR_MODE is the mode the hooks and remotes enable mirroring in
+ * ("journal", the default, or "snapshot"; clones always go in journal
+ * mode). REMOTES is OpenNebula's remotes directory, where the onedr TM and
+ * datastore drivers find the stock ceph actions they wrap (default:
+ * configure's --with-one-remotes, else /var/lib/one/remotes).
  *
  * Only paths to keyrings and to the manifests' signing key are configured,
  * never a key itself.
@@ -66,6 +76,10 @@ struct onedr_conf {
 	unsigned one_timeout;	/* seconds, per XML-RPC call */
 	struct conf_map *maps;	/* in file order */
 	char *signing_key;	/* the manifests' key file; NULL: not configured */
+	bool mirror_snapshot;	/* MIRROR_MODE = "snapshot"; default journal */
+	char *remotes;		/* REMOTES; NULL: conf_remotes()'s default */
+	unsigned fence_expire;	/* seconds a host's blocklist entries last */
+	unsigned fence_wait;	/* seconds a fence waits for the host's watchers to go */
 };
 
 struct conf_error {
@@ -88,6 +102,9 @@ int conf_load(struct onedr_conf *conf, const char *path, bool must_exist,
 const struct conf_map *conf_map_find(const struct onedr_conf *conf, enum map_kind kind,
 				     const char *name, const char **ret_to);
 const char *conf_map_kind_name(enum map_kind kind);	/* "DATASTORE_MAP" ... */
+
+/* OpenNebula's remotes directory: REMOTES, else the default. */
+const char *conf_remotes(const struct onedr_conf *conf);
 
 /* Replace *field by a copy of value. */
 int conf_set_string(char **field, const char *value);

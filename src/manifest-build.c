@@ -350,7 +350,7 @@ static int classify(const struct one_vm *vm, const struct tmpl_attr *disk,
 	if (!tm)
 		d->reason = strdup(d->image_id >= 0 ? "no TM_MAD: not on a datastore onedr knows"
 				   : "volatile disk not created yet (the VM was never deployed)");
-	else if (strcmp(tm, "ceph") != 0)
+	else if (!one_tm_is_ceph(tm))
 		d->reason = str_printf("not on Ceph (TM_MAD %s)", tm);
 	else if (sys_tm && strcmp(sys_tm, "ssh") == 0)
 		d->reason = strdup("copied to the host's local disk (system datastore TM_MAD ssh)");

@@ -490,3 +490,8 @@ int one_tmpl_to_xml(const struct tmpl *t, char **ret)
 	xmlBufferFree(buf);
 	return r;
 }
+
+bool one_tm_is_ceph(const char *tm_mad)
+{
+	return tm_mad && (!strcmp(tm_mad, "ceph") || !strcmp(tm_mad, "onedr"));
+}

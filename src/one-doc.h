@@ -80,6 +80,10 @@ struct one_vms {
  * a missing or non-numeric ID, an attribute name oned would not accept, or
  * elements nested deeper than a vector), -E2BIG or -ENOMEM.
  */
+/* Whether disks of this TM_MAD are Ceph RBDs: OpenNebula's "ceph", and
+ * "onedr", onedr's TM driver, which wraps it. */
+bool one_tm_is_ceph(const char *tm_mad);
+
 int one_vm_parse(const char *xml, size_t len, struct one_vm **ret);
 int one_vmpool_parse(const char *xml, size_t len, struct one_vms *ret);
 /* root: "IMAGE", "DATASTORE", "VNET", "USER", "GROUP", "HOST" */

@@ -21,7 +21,7 @@ CONF
 export ONEDR_CONF="$TRASH/c.conf"
 
 # every entry of the table: the commands, then the hooks and remotes oned runs
-COMMANDS=$("$ONEDR" help | sed -n 's|^  \([a-z][a-z/-]*\)  .*|\1|p')
+COMMANDS=$("$ONEDR" help | sed -n 's|^  \([a-z][a-z/_.-]*\)  .*|\1|p')
 
 # options CMD: "LETTER LONG VALUE" per option of CMD's --help ("-" for none)
 options() {
@@ -35,6 +35,8 @@ operands() {
 	case $1 in
 	promote|demote|resync) echo one/img ;;
 	export|register|recreate) echo 5 ;;
+	fence|unfence) echo host-1 ;;
+	hook/fence-host|hook/host-error) echo PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+ ;;	# a <HOST>
 	*) ;;
 	esac
 }

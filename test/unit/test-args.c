@@ -98,5 +98,21 @@ int main(void)
 	r = parse(&a, ARGV("-"));
 	ok(r == 0 && a.noperands == 1, "a lone dash is an operand");
 	args_free(&a);
+
+	/* a driver action's argv as oned gives it (tm cpds: SNAP_ID -1) */
+	{
+		char *cpds[] = { "cpds", "-c", "f.conf", "h:/d/disk.1", "one/one-5", "-1", "0",
+				 "--json", NULL };
+
+		r = args_parse_leading(tables, 8, cpds, &a, err, sizeof(err));
+		ok(r == 0 && a.noperands == 5, "leading options only: the rest are operands");
+		is_str(args_get(&a, "conf"), "f.conf", "an option before the first operand is one");
+		is_str(a.operands[2], "-1", "-1 after an operand is an operand");
+		is_str(a.operands[4], "--json", "so is --json");
+		ok(!args_has(&a, "json"), "which is not taken as an option");
+		args_free(&a);
+		r = parse(&a, cpds);
+		ok(r == -EINVAL, "the ordinary parser takes -1 for an option: %s", err);
+	}
 	return tap_done();
 }

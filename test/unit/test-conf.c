@@ -9,6 +9,13 @@
 #include "conf.h"
 #include "tap.h"
 
+/* configure's --with-one-remotes, else OpenNebula's packaged path */
+#ifdef ONE_REMOTES_DIR
+#define ONE_REMOTES_DIR_WANT ONE_REMOTES_DIR
+#else
+#define ONE_REMOTES_DIR_WANT "/var/lib/one/remotes"
+#endif
+
 static char path[64];
 
 static int load(const char *text, struct onedr_conf *conf, struct conf_error *err)
@@ -59,6 +66,24 @@ int main(void)
 	conf_free(&conf);
 	ok(load("SIGNING_KEY = \"\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "SIGNING_KEY"),
 	   "an empty SIGNING_KEY is an error: %s", err.msg);
+	conf_free(&conf);
+
+	ok(load("", &conf, &err) == 0 && !conf.mirror_snapshot, "MIRROR_MODE is journal by default");
+	is_str(conf_remotes(&conf), ONE_REMOTES_DIR_WANT, "REMOTES defaults to OpenNebula's remotes");
+	conf_free(&conf);
+	ok(load("MIRROR_MODE = \"snapshot\"\nREMOTES = \"/opt/one/remotes\"\n", &conf, &err) == 0 &&
+	   conf.mirror_snapshot, "MIRROR_MODE = snapshot loads");
+	is_str(conf_remotes(&conf), "/opt/one/remotes", "REMOTES is read");
+	conf_free(&conf);
+	ok(load("MIRROR_MODE = \"journal\"\n", &conf, &err) == 0 && !conf.mirror_snapshot,
+	   "MIRROR_MODE = journal loads");
+	conf_free(&conf);
+	ok(load("MIRROR_MODE = \"pool\"\n", &conf, &err) == -EINVAL &&
+	   strstr(err.msg, "MIRROR_MODE: expected \"journal\" or \"snapshot\", got 'pool'"),
+	   "another MIRROR_MODE is an error: %s", err.msg);
+	conf_free(&conf);
+	ok(load("REMOTES = \"remotes\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "REMOTES"),
+	   "a relative REMOTES is an error: %s", err.msg);
 	conf_free(&conf);
 
 	ok(load("SITE = \"a\"\nPOOL = \"x\n", &conf, &err) == -EINVAL, "an unterminated quote is an error");
@@ -151,6 +176,22 @@ int main(void)
 	conf_free(&conf);
 	ok(load("ONE = [ PASSWORD = \"x\" ]\n", &conf, &err) == -EINVAL && strstr(err.msg, "PASSWORD"),
 	   "ONE takes no password: only the path of a one_auth file");
+	conf_free(&conf);
+
+	ok(load("", &conf, &err) == 0 && conf.fence_expire == 30 * 86400 && conf.fence_wait == 60,
+	   "FENCE_EXPIRE defaults to 30 days, FENCE_WAIT to 60 s");
+	conf_free(&conf);
+	ok(load("FENCE_EXPIRE = \"604800\"\nFENCE_WAIT = \"120\"\n", &conf, &err) == 0 &&
+	   conf.fence_expire == 604800 && conf.fence_wait == 120, "FENCE_EXPIRE and FENCE_WAIT load");
+	conf_free(&conf);
+	ok(load("FENCE_EXPIRE = \"0\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "FENCE_EXPIRE") &&
+	   strstr(err.msg, ":1:"), "FENCE_EXPIRE 0 is an error (Ceph has no permanent entry): %s", err.msg);
+	conf_free(&conf);
+	ok(load("FENCE_EXPIRE = \"315360001\"\n", &conf, &err) == -EINVAL,
+	   "FENCE_EXPIRE past ten years is an error");
+	conf_free(&conf);
+	ok(load("FENCE_WAIT = \"1h\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "FENCE_WAIT"),
+	   "FENCE_WAIT must be a number of seconds");
 	conf_free(&conf);
 
 	unlink(path);

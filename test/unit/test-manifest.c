@@ -397,6 +397,35 @@ static void test_unprotected(void)
 	one_vm_free(vm);
 }
 
+/* A datastore switched to the onedr drivers (TM_MAD onedr wraps ceph): its
+ * disks are Ceph disks, protected like TM_MAD ceph's. */
+static void test_tm_onedr(void)
+{
+	const char *xml =
+		"<VM><ID>8</ID><UID>0</UID><GID>0</GID><UNAME>oneadmin</UNAME><GNAME>oneadmin</GNAME>"
+		"<NAME>onedr-tm</NAME><STATE>3</STATE><LCM_STATE>3</LCM_STATE><TEMPLATE>"
+		"<DISK><DISK_ID>0</DISK_ID><IMAGE_ID>3</IMAGE_ID><IMAGE>os</IMAGE><CLONE>NO</CLONE>"
+		"<SOURCE>one/one-3</SOURCE><SIZE>10</SIZE><TM_MAD>onedr</TM_MAD></DISK>"
+		"<DISK><DISK_ID>1</DISK_ID><IMAGE_ID>4</IMAGE_ID><IMAGE>data</IMAGE><CLONE>YES</CLONE>"
+		"<SOURCE>one/one-4</SOURCE><SIZE>10</SIZE><TM_MAD>onedr</TM_MAD></DISK>"
+		"</TEMPLATE><USER_TEMPLATE/></VM>";
+	struct one_vm *vm = NULL;
+	struct manifest *m = NULL;
+	struct manifest_error err = { "" };
+
+	ok(one_vm_parse(xml, strlen(xml), &vm) == 0, "VM with TM_MAD onedr disks read");
+	ok(manifest_build(vm, NULL, "site-a", 1, &m, &err) == 0, "built");
+	ok(m && m->n_disks == 2 && m->disks[0].kind == DISK_PERSISTENT,
+	   "a TM_MAD onedr persistent disk is protected as a Ceph disk (%s)",
+	   m && m->disks[0].reason ? m->disks[0].reason : "");
+	ok(m && m->disks[1].kind == DISK_CLONE && !strcmp(m->disks[1].rbd, "one-4-8-1"),
+	   "a TM_MAD onedr clone is the Ceph clone one-IMG-VM-DISK");
+	ok(one_tm_is_ceph("ceph") && one_tm_is_ceph("onedr") && !one_tm_is_ceph("shared") &&
+	   !one_tm_is_ceph(NULL) && !one_tm_is_ceph("onedrx"), "one_tm_is_ceph: ceph and onedr only");
+	manifest_free(m);
+	one_vm_free(vm);
+}
+
 /* m encoded with key, decoded back: the return code, the reason in err */
 static int round_trip(const struct manifest *m, struct manifest **back, struct manifest_error *err)
 {
@@ -491,6 +520,7 @@ int main(void)
 	test_build();
 	test_escaping();
 	test_unprotected();
+	test_tm_onedr();
 	test_trust();
 	manifest_key_free(key);
 	manifest_key_free(other_key);

@@ -121,11 +121,22 @@ test_expect_success 'every hook template runs an installed hook with its payload
 			{ echo "$t: COMMAND \"$cmd\", ARGUMENTS_STDIN or TIMEOUT"; exit 1; }
 		grep -qx "hook/${cmd##*/}" ents ||
 			{ echo "$t: COMMAND $cmd is no hook entry of the table"; exit 1; }
+		args=$(tmpl_get "$t" ARGUMENTS) &&
 		case $(tmpl_get "$t" TYPE) in
-		state) test "$(tmpl_get "$t" ARGUMENTS)" = "\$TEMPLATE" ;;
-		api) test "$(tmpl_get "$t" ARGUMENTS)" = "\$API" ;;
+		state) test "${args%% *}" = "\$TEMPLATE" ;;
+		api) test "$args" = "\$API" ;;
 		*) false ;;
 		esac || { echo "$t: TYPE and ARGUMENTS"; exit 1; }
+		# the options after the payload are the hook'"'"'s: it must take them
+		opts=${args#"${args%% *}"} &&
+		if [ -n "$opts" ]; then
+			"$ONEDR" "hook/${cmd##*/}" --help | head -n 1 >usage &&
+			for o in $opts; do
+				case $o in -*) grep -q -- "$o" usage ||
+					{ echo "$t: hook/${cmd##*/} takes no $o"; exit 1; } ;;
+				esac
+			done
+		fi
 	done
 '
 

@@ -204,7 +204,25 @@ test_expect_success 'the oned stand-in accepts every hook template (one.hook.all
 test_expect_success 'oned.conf lines add onedr to both driver lists, with ceph'"'"'s TM_MAD_CONF and DS_MAD_CONF' '
 	grep -A2 "^TM_MAD = \[" "$share/oned.conf" | grep -q "ARGUMENTS = \"-t 15 -d .*,onedr\"" &&
 	grep -A2 "^DATASTORE_MAD = \[" "$share/oned.conf" | grep -q -- "-d .*,onedr -s .*,onedr\"" &&
-	test "$(grep -c "^ *NAME = \"onedr\"" "$share/oned.conf")" -eq 2
+	test "$(grep -c "^ *NAME = \"onedr\"" "$share/oned.conf")" -eq 2 &&
+	sed -n "/^TM_MAD_CONF = \[/,/^\]/p; /^DS_MAD_CONF = \[/,/^\]/p" "$share/oned.conf" |
+		sed "s/\"onedr\"/\"ceph\"/" >got &&
+	cat >want <<-\CEPH &&
+	TM_MAD_CONF = [
+	    NAME = "ceph", LN_TARGET = "NONE", CLONE_TARGET = "SELF", SHARED = "YES",
+	    DS_MIGRATE = "NO", DRIVER = "raw", ALLOW_ORPHANS="mixed",
+	    TM_MAD_SYSTEM = "ssh,shared", LN_TARGET_SSH = "SYSTEM", CLONE_TARGET_SSH = "SYSTEM",
+	    DISK_TYPE_SSH = "FILE", LN_TARGET_SHARED = "NONE",
+	    CLONE_TARGET_SHARED = "SELF", DISK_TYPE_SHARED = "RBD"
+	]
+	DS_MAD_CONF = [
+	    NAME = "ceph",
+	    REQUIRED_ATTRS = "DISK_TYPE,BRIDGE_LIST",
+	    PERSISTENT_ONLY = "NO",
+	    MARKETPLACE_ACTIONS = "export"
+	]
+	CEPH
+	diff -u want got
 '
 
 test_expect_success 'onedr reads the sample onedr.conf' '

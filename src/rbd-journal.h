@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define RBDJ_UUID_MAX 64
 #define RBDJ_LOCAL_MIRROR_UUID ""		/* tag owned by this cluster */
@@ -58,5 +59,14 @@ struct rbdj_mirror_image {
 int rbdj_decode_tag(const void *buf, size_t len, struct rbdj_tag *ret_tag);
 int rbdj_decode_client(const void *buf, size_t len, struct rbdj_client *ret_client);
 int rbdj_decode_mirror_image(const void *buf, size_t len, struct rbdj_mirror_image *ret_image);
+
+/* The time the primary appended entry (tag_tid, entry_tid) of a journal
+ * data object (journal_data.<pool id>.<image id>.<object number>: entries
+ * of a u64 preamble 0x3141592653589793, u8 version 1, u64 entry tid, u64
+ * tag tid, u32 length + data, u32 crc; the data a librbd EventEntry whose
+ * metadata envelope holds a utime_t; rbd-journal-entry.c). The crc is not
+ * checked. 0; -ENOENT (not in buf); -ENODATA (found, without the time);
+ * -EINVAL (not a journal data object). */
+int rbdj_entry_time(const void *buf, size_t len, uint64_t tag_tid, uint64_t entry_tid, time_t *ret);
 
 #endif

@@ -1,6 +1,6 @@
 /* fuzz-rbd-journal.c: libFuzzer target for the journal tag and client
- * decoders and the mirror-image entry decoder, which read records a peer
- * cluster wrote. Every input must be either decoded or rejected with
+ * decoders, the mirror-image entry decoder and the journal entry scanner,
+ * which read records a peer cluster wrote. Every input must be either decoded or rejected with
  * -EINVAL; strings come out terminated. */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,5 +31,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();
 	if (r == 0 && (strlen(mi.global_id) >= RBDJ_UUID_MAX || mi.state > 3 || mi.mode > 1))
 		abort();
+	{
+		time_t t;
+
+		r = rbdj_entry_time(data, size, 2, 3, &t);
+		if (r != 0 && r != -EINVAL && r != -ENOENT && r != -ENODATA)
+			abort();
+	}
 	return 0;
 }

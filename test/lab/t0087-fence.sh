@@ -29,6 +29,7 @@ onedr_f() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
 blocklist() { timeout 30 ceph -c "$LAB_A_CONF" osd blocklist ls 2>/dev/null; }
 watchers() { rbd_a status "$POOL/$1" | sed -n 's/^[[:space:]]*watcher=\([^ ]*\) .*/\1/p'; }
 vm_state() { call a one.vm.info "i:$1" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
+vm_is() { [ "$(vm_state "$1")" = "$2" ]; }
 # writer NAME IMAGE ADDR: a guest writing IMAGE from ADDR, in the background
 writer() {
 	"$WRITER" write "$LAB_A_CONF" "$POOL" "$2" "$3" >"$TRASH/$1.log" 2>&1 &
@@ -60,9 +61,12 @@ test_expect_success 'setup: an oned stand-in with four hosts, each with a VM who
 	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
 	mkdir -p rem/hooks/onedr rem/hooks/ft &&
 	ln -s "$ONEDR" rem/hooks/onedr/host-error && ln -s "$ONEDR" rem/hooks/ft/fence_host.sh || exit 1
+	# the TM actions the stand-in runs at deploy are recorders: the RBDs are made here
+	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph &&
 	# the hooks find onedr.conf where the stand-in runs them
 	ONEDR_CONF="$TRASH/a.conf" "$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-a" \
-		--auth "$TRASH/auth" --step-delay 0 --monitor-interval 0 >"$TRASH/a.port" 2>"$TRASH/oned-a.log" &
+		--auth "$TRASH/auth" --step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" \
+		>"$TRASH/a.port" 2>"$TRASH/oned-a.log" &
 	echo $! >"$TRASH/a.pid" &&
 	wait_until 20 "the stand-in listening" test -s "$TRASH/a.port" &&
 	{ cat "$LAB_A_ONEDR_CONF"
@@ -83,7 +87,8 @@ test_expect_success 'setup: an oned stand-in with four hosts, each with a VM who
 		call a one.vm.allocate "NAME=vm-$i CPU=1 MEMORY=64 DISK=[IMAGE_ID=$i]" b:0 &&
 		call a one.vm.deploy "i:$i" "i:$i" b:0 i:101 || exit 1
 	done &&
-	test "$(vm_state 0)" = 3/3 && test "$(vm_state 2)" = 3/3
+	# a Ceph deploy runs its TM actions first: RUNNING comes a little later
+	for i in 0 1 2; do wait_until 30 "VM $i RUNNING" vm_is "$i" 3/3 || exit 1; done
 '
 SA=$(cat "$TRASH/a.pid" 2>/dev/null)
 

@@ -154,5 +154,40 @@ int main(void)
 	b.b[b.n - 1] = 1;
 	b.b[b.n++] = 0;
 	ok(rbdj_decode_mirror_image(b.b, b.n, &mi) == -EINVAL, "bytes after the entry are rejected");
+	/* One entry of a journal data object, copied from a lab pool (site-a,
+	 * 2026-11-29): entry 3 of tag 2, an OP_FINISH event appended at
+	 * 1795991061 (22:24:21 UTC). */
+	{
+		static const unsigned char entry[] = {
+			0x93, 0x97, 0x58, 0x53, 0x26, 0x59, 0x41, 0x31, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
+			0x00, 0x05, 0x01, 0x18, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x01, 0x01, 0x08, 0x00, 0x00, 0x00, 0x15, 0xa6, 0x0c, 0x6b, 0xdc,
+			0x70, 0xd8, 0x12, 0x59, 0xf0, 0xa2, 0x4b };
+		unsigned char two[2 * sizeof(entry)];
+		time_t t = 0;
+
+		ok(rbdj_entry_time(entry, sizeof(entry), 2, 3, &t) == 0 && t == 1795991061,
+		   "a journal entry's time is read (entry 3 of tag 2, from a lab pool)");
+		ok(rbdj_entry_time(entry, sizeof(entry), 2, 4, &t) == -ENOENT, "another entry: not there");
+		ok(rbdj_entry_time(entry, sizeof(entry), 1, 3, &t) == -ENOENT, "the same tid in another tag: not there");
+		memcpy(two, entry, sizeof(entry));
+		memcpy(two + sizeof(entry), entry, sizeof(entry));
+		two[sizeof(entry) + 9] = 4;	/* the second is entry 4 */
+		two[sizeof(entry) + 65] = 0x16;	/* appended one second later */
+		ok(rbdj_entry_time(two, sizeof(two), 2, 4, &t) == 0 && t == 1795991062,
+		   "the second entry of an object is found after the first");
+		for (i = 29; i < sizeof(entry); i++)
+			if (rbdj_entry_time(entry, i, 2, 3, &t) != -ENOENT)
+				break;
+		ok(i == sizeof(entry), "an object ending inside the entry: not there");
+		memcpy(two, entry, sizeof(entry));
+		two[0] ^= 1;
+		ok(rbdj_entry_time(two, sizeof(entry), 2, 3, &t) == -EINVAL, "a bad preamble: not a journal object");
+		memcpy(two, entry, sizeof(entry));
+		two[31] = 0x26;	/* the event's length now covers the metadata */
+		ok(rbdj_entry_time(two, sizeof(entry), 2, 3, &t) == -ENODATA, "an event without metadata: no time");
+	}
 	return tap_done();
 }

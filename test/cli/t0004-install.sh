@@ -271,12 +271,10 @@ test_expect_success 'onedr-remotes(7) has a section for every hook and driver ac
 
 # every warning but "cannot adjust line" (long paths of a deep --prefix)
 test_expect_success 'the man pages render without warnings' '
-	if command -v groff >/dev/null; then
-		for m in "$man1" "$man7"; do
-			groff -man -ww -Wbreak -z "$m" 2>err && test ! -s err ||
-				{ echo "$m:"; cat err; exit 1; }
-		done
-	fi
+	for m in "$man1" "$man7"; do
+		groff -man -ww -Wbreak -z "$m" 2>err && test ! -s err ||
+			{ echo "$m:"; cat err; exit 1; }
+	done
 '
 
 test_expect_success 'make uninstall DESTDIR=DIR takes every file and link back' '

@@ -119,3 +119,22 @@ standins_up() {
 	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
 	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >"$TRASH/b.conf"
 }
+
+# The execution records of site a's hook ID $1 (oned's HOOKLOG)
+hook_log() { call a one.hook.info "i:$1"; }
+hook_runs() { hook_log "$1" | grep -o "<CODE>[0-9-]*</CODE>" | wc -l; }
+hook_codes() { hook_log "$1" | grep -o "<CODE>[0-9-]*</CODE>" | sed 's/<[A-Z/]*>//g' | tr '\n' ' '; }
+# the last run's stdout / stderr of hook $1
+hook_out() {
+	hook_log "$1" | python3 -c '
+import sys, base64, re
+recs = re.findall(r"<HOOK_EXECUTION_RECORD>(.*?)</HOOK_EXECUTION_RECORD>", sys.stdin.read(), re.S)
+last = recs[-1]
+for tag in ("STDOUT", "STDERR"):
+    m = re.search(r"<%s>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?</%s>" % (tag, tag), last, re.S)
+    if m and m.group(1).strip():
+        sys.stdout.write(base64.b64decode(m.group(1)).decode())
+'
+}
+hook_ran() { test "$(hook_runs "$1")" -ge "$2"; }
+elapsed() { echo $(( $(date +%s) - $1 )); }

@@ -31,22 +31,6 @@ onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
 vm_state() { call a one.vm.info "i:$1" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
 mirrored() { rbd_a info "$P/$1" | grep -q "mirroring state: enabled"; }
 journaled() { rbd_a info "$P/$1" | grep -q "mirroring mode: journal"; }
-# the hooks' execution records: "CODE" lines of hook ID $1
-hook_log() { call a one.hook.info "i:$1"; }
-hook_runs() { hook_log "$1" | grep -o "<CODE>[0-9-]*</CODE>" | wc -l; }
-hook_codes() { hook_log "$1" | grep -o "<CODE>[0-9-]*</CODE>" | sed 's/<[A-Z/]*>//g' | tr '\n' ' '; }
-# the last run's stdout / stderr of hook $1
-hook_out() {
-	hook_log "$1" | python3 -c '
-import sys, base64, re
-recs = re.findall(r"<HOOK_EXECUTION_RECORD>(.*?)</HOOK_EXECUTION_RECORD>", sys.stdin.read(), re.S)
-last = recs[-1]
-for tag in ("STDOUT", "STDERR"):
-    m = re.search(r"<%s>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?</%s>" % (tag, tag), last, re.S)
-    if m and m.group(1).strip():
-        sys.stdout.write(base64.b64decode(m.group(1)).decode())
-'
-}
 # site-b's manifest of site-a's VM 0, as JSON
 b_manifest() { onedr_sb manifest -j >"$TRASH/bm.json" 2>/dev/null; }
 b_has() {
@@ -69,8 +53,6 @@ b_has() {
 b_context() { onedr_sb manifest --show site-a:0 2>/dev/null | grep -qF "$1"; }
 # predicates for wait_until, evaluated at each poll
 vm_is() { test "$(vm_state "$1")" = "$2"; }
-hook_ran() { test "$(hook_runs "$1")" -ge "$2"; }
-elapsed() { echo $(( $(date +%s) - $1 )); }
 
 FEAT=layering,exclusive-lock	# what OpenNebula's Ceph datastore creates: no journaling
 

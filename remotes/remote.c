@@ -26,6 +26,7 @@ int remote_begin(struct cmd_ctx *ctx, struct remote *rm)
 
 	memset(rm, 0, sizeof(*rm));
 	rm->ctx = ctx;
+	log_set_driver_reason(true);
 	snprintf(rm->kind, sizeof(rm->kind), "%.*s", (int)(slash - ctx->name), ctx->name);
 	rm->action = slash + 1;
 	if (cmd_load_conf(ctx) < 0)

@@ -10,6 +10,12 @@
 
 static const char *log_command = "onedr";
 static enum log_level log_level = LOG_LEVEL_INFO;
+static bool log_reason;
+
+void log_set_driver_reason(bool on)
+{
+	log_reason = on;
+}
 
 void log_set_command(const char *name)
 {
@@ -45,6 +51,15 @@ int log_msg(enum log_level level, int r, const char *fmt, ...)
 	if (n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
+	if (level == LOG_LEVEL_ERROR && log_reason) {
+		/* the reason alone after it, as a driver's error_message writes it */
+		size_t p = strlen(prefix[level]) + 2 + strlen(log_command) + 2;
+
+		if (p < n && n + (n - p) <= sizeof(line)) {
+			memcpy(line + n, line + p, n - p);
+			n += n - p;
+		}
+	}
 	fwrite(line, 1, n, stderr);
 	return r;
 }

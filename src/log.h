@@ -12,6 +12,11 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBU
 
 void log_set_command(const char *name);
 void log_set_level(enum log_level level);
+/* For the TM and datastore actions oned runs: every ERROR line is followed
+ * by its message alone, as OpenNebula's driver scripts do (scripts_common.sh:
+ * log_error writes "ERROR: script: ..." for the log, error_message the
+ * reason, which oned puts in the VM's or image's ERROR). */
+void log_set_driver_reason(bool on);
 bool log_enabled(enum log_level level);
 
 /* Print one line; when r < 0 append ": strerror(-r)". Return r unchanged,

@@ -79,6 +79,13 @@ one_line() {
 	fi
 }
 
+# driver_error FILE: what a failed onedr driver action wrote on stderr: one
+# ERROR line, then its message alone (the reason oned keeps in ERROR)
+driver_error() {
+	test "$(wc -l <"$1")" = 2 && test "$(grep -c '^ERROR: ' "$1")" = 1 &&
+		test "$(sed -n 2p "$1")" = "$(sed -n '1s/^ERROR: [^:]*: //p' "$1")"
+}
+
 # wait_until SECONDS DESC CMD...: poll CMD every half second until it succeeds.
 wait_until() {
 	local limit=$1 desc=$2 i=0

@@ -61,10 +61,12 @@ test_expect_success 'cpds'"'"' SNAP_ID -1 after the operands is an operand, not 
 	printf "h:/d/0/disk.1\n-1\n0\n100\nargc=4\n" | cmp - "$TRASH/neg/0001.tm.ceph.resize.argv.txt"
 '
 
-test_expect_success 'without the stock action: one ERROR line naming it and REMOTES, exit 3' '
+test_expect_success 'without the stock action: one ERROR line naming it and REMOTES, then the reason alone for oned, exit 3' '
 	echo "REMOTES = \"$TRASH/nowhere\"" >bad.conf && : >in &&
 	test_exit_code 3 env ONEDR_CONF="$TRASH/bad.conf" "$REMOTES/tm/onedr/monitor" 100 <in 2>err &&
-	one_line err && grep -q "^ERROR: tm/monitor: cannot run the stock action .$TRASH/nowhere/tm/ceph/monitor." err
+	# as scripts_common.sh: log_error for the log, then error_message (the reason)
+	driver_error err &&
+	grep -q "^ERROR: tm/monitor: cannot run the stock action .$TRASH/nowhere/tm/ceph/monitor." err
 '
 
 test_done

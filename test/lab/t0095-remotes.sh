@@ -97,19 +97,19 @@ test_expect_success 'tm mkimage leaves a mirrored volatile disk, in the pool of 
 
 test_expect_success 'tm ln of the non-primary copy on site-b is refused, naming the image and the site' '
 	test_exit_code 1 remote b tm/ln "fe:$P/one-2" "host:$SYS/disk.2" "$VM" 100 2>err &&
-	cat err && one_line err &&
+	cat err && driver_error err &&
 	grep -q "^ERROR: tm/ln: image .$P/one-2. is non-primary on site .site-b.: refusing" err
 '
 
 test_expect_success 'tm clone of the non-primary copy on site-b is refused before the stock action' '
 	test_exit_code 1 remote b tm/clone "fe:$P/one-3" "host:$SYS/disk.3" "$VM" 100 2>err &&
-	cat err && one_line err && grep -q "^ERROR: tm/clone: image .$P/one-3. is non-primary on site .site-b." err &&
+	cat err && driver_error err && grep -q "^ERROR: tm/clone: image .$P/one-3. is non-primary on site .site-b." err &&
 	! rbd_b info "$P/one-3-$VM-3" 2>/dev/null && ! rbd_b info "$P/one-3@snap" 2>/dev/null
 '
 
 test_expect_success 'datastore rm of the non-primary copy on site-b is refused; the image stays on both sites' '
 	ds_data 0030.datastore.ceph.rm 3 | base64 -d | sed "s|$P/one-2|$P/one-3|" | base64 -w0 >in &&
-	test_exit_code 1 remote b datastore/rm 3 <in 2>err && cat err && one_line err &&
+	test_exit_code 1 remote b datastore/rm 3 <in 2>err && cat err && driver_error err &&
 	grep -q "^ERROR: datastore/rm: image .$P/one-3. is non-primary on site .site-b.: refusing to delete" err &&
 	rbd_a info "$P/one-3" >/dev/null && rbd_b info "$P/one-3" >/dev/null
 '

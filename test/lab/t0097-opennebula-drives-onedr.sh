@@ -121,6 +121,20 @@ test_expect_success 'a CONTEXT change (one.vm.updateconf) reaches site-b through
 		sh -c "\"$ONEDR\" -c \"$TRASH/b.conf\" manifest --show site-a:0 | grep -q GREETING=.bonjour"
 '
 
+test_expect_success 'a VM whose persistent image is site-b'"'"'s (non-primary here) fails its PROLOG: tm ln refuses it' '
+	rbd_b create "$P/from-b" --size 16M --image-feature layering,exclusive-lock,journaling &&
+	rbd_b mirror image enable "$P/from-b" journal >/dev/null && write_data b from-b 1 &&
+	wait_until 180 "from-b replaying on site-a" is_replaying a from-b && is_non_primary a from-b &&
+	call a one.image.allocate "NAME=from-b TYPE=DATABLOCK PERSISTENT=YES SOURCE=$P/from-b FORMAT=raw SIZE=16" i:102 b:1 >id &&
+	test "$(cat id)" = 2 &&
+	call a one.vm.allocate "NAME=t97-b CPU=0.1 MEMORY=64 DISK=[IMAGE_ID=2]" b:1 >id && test "$(cat id)" = 1 &&
+	call a one.vm.deploy i:1 i:0 b:0 i:103 >/dev/null &&
+	wait_until 120 "VM 1 in PROLOG_FAILURE" vm_is 1 3/39 &&
+	call a one.vm.info i:1 >vm1.xml &&
+	grep -q "image .$P/from-b. is non-primary on site .site-a." vm1.xml &&
+	is_non_primary a from-b && wait_until 120 "from-b the same on both sites" same_data from-b
+'
+
 test_expect_success 'terminating the VM (DONE hook) retires its manifest, also on site-b' '
 	call a one.vm.action terminate-hard i:0 >/dev/null &&
 	wait_until 120 "VM 0 DONE" vm_is 0 6/0 &&

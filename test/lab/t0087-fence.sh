@@ -62,7 +62,8 @@ test_expect_success 'setup: an oned stand-in with four hosts, each with a VM who
 	mkdir -p rem/hooks/onedr rem/hooks/ft &&
 	ln -s "$ONEDR" rem/hooks/onedr/host-error && ln -s "$ONEDR" rem/hooks/ft/fence_host.sh || exit 1
 	# the TM actions the stand-in runs at deploy are recorders: the RBDs are made here
-	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph &&
+	# (a list of its own: "a && b &" would put a subshell, not the stand-in, in $!)
+	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph || exit 1
 	# the hooks find onedr.conf where the stand-in runs them
 	ONEDR_CONF="$TRASH/a.conf" "$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-a" \
 		--auth "$TRASH/auth" --step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" \

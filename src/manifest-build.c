@@ -18,29 +18,7 @@
 
 #include <libxml/parser.h>
 
-static int fail(struct manifest_error *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct manifest_error *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 /* ---- what oned generates, and what the portable template drops ---- */
-
-static bool in_list(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(name, *list) == 0)
-			return true;
-	return false;
-}
 
 /* Top-level attributes oned writes into a VM's TEMPLATE. */
 static const char *const gen_top[] = {
@@ -120,7 +98,7 @@ static int strip_members(struct tmpl_attr *vec, const char *const *list,
 		char *name;
 
 		for (m = vec->sub; m; m = m->next)
-			if ((list && in_list(m->name, list)) || (pred && pred(m->name)))
+			if ((list && manifest_name_in(m->name, list)) || (pred && pred(m->name)))
 				break;
 		if (!m)
 			return 0;
@@ -326,9 +304,9 @@ static int classify(const struct one_vm *vm, const struct tmpl_attr *disk,
 	d->image_id = -1;
 	d->datastore_id = -1;
 	if (parse_int(tmpl_attr_get(disk, "DISK_ID"), &d->disk_id) < 0 || d->disk_id < 0)
-		return fail(err, -EINVAL, "a DISK has no valid DISK_ID");
+		return manifest_fail(err, -EINVAL, "a DISK has no valid DISK_ID");
 	if (id && (parse_int(id, &d->image_id) < 0 || d->image_id < 0))
-		return fail(err, -EINVAL, "DISK %d: IMAGE_ID '%s' is not an ID", d->disk_id, id);
+		return manifest_fail(err, -EINVAL, "DISK %d: IMAGE_ID '%s' is not an ID", d->disk_id, id);
 	if (parse_int(tmpl_attr_get(disk, "DATASTORE_ID"), &d->datastore_id) < 0)
 		d->datastore_id = -1;
 	if ((r = dup_or_null(tmpl_attr_get(disk, "DATASTORE"), &d->datastore)) < 0)
@@ -358,7 +336,7 @@ static int classify(const struct one_vm *vm, const struct tmpl_attr *disk,
 		const char *clone = tmpl_attr_get(disk, "CLONE");
 
 		if (split_source(tmpl_attr_get(disk, "SOURCE"), &d->pool, &d->rbd) < 0)
-			return fail(err, -EINVAL, "DISK %d: Ceph disk without a SOURCE of the form pool/image",
+			return manifest_fail(err, -EINVAL, "DISK %d: Ceph disk without a SOURCE of the form pool/image",
 				    d->disk_id);
 		if (is_yes(clone)) {
 			char *c = str_printf("%s-%d-%d", d->rbd, vm->id, d->disk_id);
@@ -375,7 +353,7 @@ static int classify(const struct one_vm *vm, const struct tmpl_attr *disk,
 		const char *pool = tmpl_attr_get(disk, "POOL_NAME");
 
 		if (!pool || !*pool || strchr(pool, '/'))
-			return fail(err, -EINVAL, "DISK %d: volatile Ceph disk without a POOL_NAME",
+			return manifest_fail(err, -EINVAL, "DISK %d: volatile Ceph disk without a POOL_NAME",
 				    d->disk_id);
 		d->pool = strdup(pool);
 		d->rbd = str_printf("one-sys-%d-%d", vm->id, d->disk_id);
@@ -387,7 +365,7 @@ static int classify(const struct one_vm *vm, const struct tmpl_attr *disk,
 		return d->reason ? 0 : -ENOMEM;
 	r = image_template(vm, disk, img, d);
 	if (r == -EINVAL)
-		return fail(err, r, "DISK %d: no SIZE", d->disk_id);
+		return manifest_fail(err, r, "DISK %d: no SIZE", d->disk_id);
 	return r;
 }
 
@@ -410,7 +388,7 @@ int manifest_build(const struct one_vm *vm, const struct one_objs *images,
 	int r = -ENOMEM;
 
 	if (!vm || !vm->tmpl || vm->id < 0 || !vm->name || !site)
-		return fail(err, -EINVAL, "not a complete VM document");
+		return manifest_fail(err, -EINVAL, "not a complete VM document");
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -442,7 +420,7 @@ int manifest_build(const struct one_vm *vm, const struct one_objs *images,
 			goto fail;
 		for (size_t i = 0; i + 1 < m->n_disks; i++)
 			if (m->disks[i].disk_id == m->disks[m->n_disks - 1].disk_id) {
-				r = fail(err, -EINVAL, "two DISKs with DISK_ID %d",
+				r = manifest_fail(err, -EINVAL, "two DISKs with DISK_ID %d",
 					 m->disks[i].disk_id);
 				goto fail;
 			}

@@ -30,20 +30,6 @@
 #define SIG_TAG " hmac-sha256="
 #define SUM_TAG " sha256="	/* version 1 */
 
-static int fail(struct manifest_error *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct manifest_error *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 static int kind_from_name(const char *s, enum disk_kind *ret)
 {
 	for (int k = DISK_PERSISTENT; k <= DISK_UNPROTECTED; k++)
@@ -124,16 +110,16 @@ int manifest_key_load(const char *path, struct manifest_key **ret, struct manife
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return fail(err, -errno, "cannot open signing key '%s': %s", path, strerror(errno));
+		return manifest_fail(err, -errno, "cannot open signing key '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0)
-		r = fail(err, -errno, "cannot stat signing key '%s': %s", path, strerror(errno));
+		r = manifest_fail(err, -errno, "cannot stat signing key '%s': %s", path, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		r = fail(err, -EINVAL, "signing key '%s' is not a regular file", path);
+		r = manifest_fail(err, -EINVAL, "signing key '%s' is not a regular file", path);
 	else if (st.st_uid != geteuid())
-		r = fail(err, -EPERM, "signing key '%s' is not owned by the user running onedr (uid %u)",
+		r = manifest_fail(err, -EPERM, "signing key '%s' is not owned by the user running onedr (uid %u)",
 			 path, (unsigned)geteuid());
 	else if (st.st_mode & 077)
-		r = fail(err, -EPERM, "signing key '%s' is readable or writable by group or others (mode %04o): chmod 600 it",
+		r = manifest_fail(err, -EPERM, "signing key '%s' is readable or writable by group or others (mode %04o): chmod 600 it",
 			 path, (unsigned)(st.st_mode & 07777));
 	if (r < 0) {
 		close(fd);
@@ -153,7 +139,7 @@ int manifest_key_load(const char *path, struct manifest_key **ret, struct manife
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = fail(err, -errno, "cannot read signing key '%s': %s", path, strerror(errno));
+			r = manifest_fail(err, -errno, "cannot read signing key '%s': %s", path, strerror(errno));
 			break;
 		}
 		if (n == 0)
@@ -162,7 +148,7 @@ int manifest_key_load(const char *path, struct manifest_key **ret, struct manife
 	}
 	close(fd);
 	if (r == 0 && (len < MANIFEST_KEY_MIN || len > MANIFEST_KEY_MAX))
-		r = fail(err, -EINVAL, "signing key '%s' must hold %u to %u bytes (make one with: head -c 32 /dev/urandom >'%s')",
+		r = manifest_fail(err, -EINVAL, "signing key '%s' must hold %u to %u bytes (make one with: head -c 32 /dev/urandom >'%s')",
 			 path, MANIFEST_KEY_MIN, MANIFEST_KEY_MAX, path);
 	if (r < 0) {
 		manifest_key_free(k);
@@ -307,14 +293,6 @@ bool manifest_same(const struct manifest *a, const struct manifest *b)
 	return same;
 }
 
-static bool in_list(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(name, *list) == 0)
-			return true;
-	return false;
-}
-
 /* What image_template() (manifest-build.c) writes: nothing else may be registered on the other
  * site (a manifest is data from the pool, not a template to pass through). */
 static const char *const image_attrs[] = {
@@ -329,19 +307,19 @@ static int check_image_template(const struct manifest_disk *d, struct manifest_e
 	size_t pl = strlen(d->pool);
 
 	for (const struct tmpl_attr *a = d->image->head; a; a = a->next) {
-		if (!a->value || !in_list(a->name, image_attrs))
-			return fail(err, -EINVAL, "DISK %d: image template attribute '%s' is not one onedr writes",
+		if (!a->value || !manifest_name_in(a->name, image_attrs))
+			return manifest_fail(err, -EINVAL, "DISK %d: image template attribute '%s' is not one onedr writes",
 				    d->disk_id, a->name);
 		for (const struct tmpl_attr *b = a->next; b; b = b->next)
 			if (!strcmp(a->name, b->name))
-				return fail(err, -EINVAL, "DISK %d: image template has two %s",
+				return manifest_fail(err, -EINVAL, "DISK %d: image template has two %s",
 					    d->disk_id, a->name);
 	}
 	if (!src || strncmp(src, d->pool, pl) || src[pl] != '/' || strcmp(src + pl + 1, d->rbd))
-		return fail(err, -EINVAL, "DISK %d: image template SOURCE '%s' is not the disk's RBD %s/%s",
+		return manifest_fail(err, -EINVAL, "DISK %d: image template SOURCE '%s' is not the disk's RBD %s/%s",
 			    d->disk_id, src ? src : "", d->pool, d->rbd);
 	if (!pers || strcmp(pers, "YES"))
-		return fail(err, -EINVAL, "DISK %d: image template is not PERSISTENT=YES", d->disk_id);
+		return manifest_fail(err, -EINVAL, "DISK %d: image template is not PERSISTENT=YES", d->disk_id);
 	return 0;
 }
 
@@ -353,11 +331,11 @@ static int read_disk(xmlNodePtr n, struct manifest_disk *d, struct manifest_erro
 
 	if ((r = one_xml_int(n, "DISK_ID", true, &d->disk_id)) < 0 ||
 	    (r = one_xml_str(n, "KIND", true, &kind)) < 0)
-		return fail(err, r, "a DISK without DISK_ID or KIND");
+		return manifest_fail(err, r, "a DISK without DISK_ID or KIND");
 	r = kind_from_name(kind, &d->kind);
 	free(kind);
 	if (r < 0)
-		return fail(err, r, "DISK %d: unknown KIND", d->disk_id);
+		return manifest_fail(err, r, "DISK %d: unknown KIND", d->disk_id);
 	if ((r = one_xml_str(n, "POOL", false, &d->pool)) < 0 ||
 	    (r = one_xml_str(n, "RBD", false, &d->rbd)) < 0 ||
 	    (r = one_xml_str(n, "REASON", false, &d->reason)) < 0 ||
@@ -366,19 +344,19 @@ static int read_disk(xmlNodePtr n, struct manifest_disk *d, struct manifest_erro
 	    (r = one_xml_int(n, "IMAGE_ID", true, &d->image_id)) < 0 ||
 	    (r = one_xml_str(n, "UNAME", false, &d->uname)) < 0 ||
 	    (r = one_xml_str(n, "GNAME", false, &d->gname)) < 0)
-		return fail(err, r, "DISK %d: malformed", d->disk_id);
+		return manifest_fail(err, r, "DISK %d: malformed", d->disk_id);
 	it = one_xml_child(n, "IMAGE_TEMPLATE");
 	if (d->kind == DISK_UNPROTECTED) {
 		if (!d->reason || it || d->pool || d->rbd)
-			return fail(err, -EINVAL, "DISK %d: malformed unprotected disk", d->disk_id);
+			return manifest_fail(err, -EINVAL, "DISK %d: malformed unprotected disk", d->disk_id);
 		return 0;
 	}
 	if (!d->pool || !d->rbd || !*d->pool || !*d->rbd || strchr(d->pool, '/') ||
 	    strchr(d->rbd, '/') || !it)
-		return fail(err, -EINVAL, "DISK %d: no pool, RBD or image template", d->disk_id);
+		return manifest_fail(err, -EINVAL, "DISK %d: no pool, RBD or image template", d->disk_id);
 	r = one_tmpl_from_xml(it, &d->image);
 	if (r < 0)
-		return fail(err, r, "DISK %d: malformed image template", d->disk_id);
+		return manifest_fail(err, r, "DISK %d: malformed image template", d->disk_id);
 	return check_image_template(d, err);
 }
 
@@ -396,38 +374,38 @@ static int check_header(const char *text, size_t len, const struct manifest_key 
 	int r;
 
 	if (!text || len < strlen(MAGIC) || memcmp(text, MAGIC, strlen(MAGIC)) != 0)
-		return fail(err, -EINVAL, "not an onedr manifest");
+		return manifest_fail(err, -EINVAL, "not an onedr manifest");
 	nl = memchr(text, '\n', len);
 	if (!nl)
-		return fail(err, -EINVAL, "no header line");
+		return manifest_fail(err, -EINVAL, "no header line");
 	p = text + strlen(MAGIC);
 	if (!isdigit((unsigned char)*p))
-		return fail(err, -EINVAL, "no format version");
+		return manifest_fail(err, -EINVAL, "no format version");
 	errno = 0;
 	version = strtoul(p, &end, 10);
 	if (errno || end > nl)
-		return fail(err, -EINVAL, "bad format version");
+		return manifest_fail(err, -EINVAL, "bad format version");
 	if (version != 1 && version != MANIFEST_VERSION)
-		return fail(err, -EPROTONOSUPPORT,
+		return manifest_fail(err, -EPROTONOSUPPORT,
 			    "format version %lu, this onedr reads versions 1 and %d", version,
 			    MANIFEST_VERSION);
 	tag = version == 1 ? SUM_TAG : SIG_TAG;
 	tl = strlen(tag);
 	if ((size_t)(nl - end) != tl + DIGEST_HEX_LEN || memcmp(end, tag, tl) != 0)
-		return fail(err, -EINVAL, "malformed header line");
+		return manifest_fail(err, -EINVAL, "malformed header line");
 	body = nl + 1;
 	blen = len - (size_t)(body - text);
 	if (version == 1) {
 		if ((r = sha256_hex(body, blen, hex)) < 0)
 			return r;
 		if (memcmp(hex, end + tl, DIGEST_HEX_LEN) != 0)
-			return fail(err, -EBADMSG, "checksum mismatch: damaged or partly written");
+			return manifest_fail(err, -EBADMSG, "checksum mismatch: damaged or partly written");
 		*ret_auth = MANIFEST_UNSIGNED;
 	} else if (key) {
 		if ((r = hmac_hex(key, body, blen, hex)) < 0)
 			return r;
 		if (CRYPTO_memcmp(hex, end + tl, DIGEST_HEX_LEN) != 0)
-			return fail(err, -EBADMSG,
+			return manifest_fail(err, -EBADMSG,
 				    "signature does not match: signed with another key, or changed since (damaged or forged)");
 		*ret_auth = MANIFEST_VERIFIED;
 	} else {
@@ -451,7 +429,7 @@ int manifest_decode(const char *text, size_t len, const struct manifest_key *key
 	int r;
 
 	if (len > MANIFEST_MAX_SIZE)
-		return fail(err, -E2BIG, "larger than %u bytes", MANIFEST_MAX_SIZE);
+		return manifest_fail(err, -E2BIG, "larger than %u bytes", MANIFEST_MAX_SIZE);
 	r = check_header(text, len, key, &version, &auth, &body, err);
 	if (r < 0)
 		return r;
@@ -460,11 +438,11 @@ int manifest_decode(const char *text, size_t len, const struct manifest_key *key
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 			    XML_PARSE_NOCDATA);
 	if (!doc)
-		return fail(err, -EINVAL, "body is not well-formed XML");
+		return manifest_fail(err, -EINVAL, "body is not well-formed XML");
 	root = xmlDocGetRootElement(doc);
 	r = -EINVAL;
 	if (!root || xmlStrcmp(root->name, BAD_CAST "ONEDR_MANIFEST") != 0) {
-		fail(err, r, "body is not an ONEDR_MANIFEST");
+		manifest_fail(err, r, "body is not an ONEDR_MANIFEST");
 		goto out;
 	}
 	m = calloc(1, sizeof(*m));
@@ -473,7 +451,7 @@ int manifest_decode(const char *text, size_t len, const struct manifest_key *key
 		goto out;
 	}
 	if ((r = one_xml_ll(root, "VERSION", true, &v)) < 0 || v != (long long)version) {
-		r = fail(err, -EINVAL, "VERSION differs from the header");
+		r = manifest_fail(err, -EINVAL, "VERSION differs from the header");
 		goto out;
 	}
 	m->version = (unsigned)version;
@@ -486,16 +464,16 @@ int manifest_decode(const char *text, size_t len, const struct manifest_key *key
 	    (r = one_xml_str(root, "UNAME", false, &m->uname)) < 0 ||
 	    (r = one_xml_str(root, "GNAME", false, &m->gname)) < 0 ||
 	    (r = one_xml_str(root, "SYSTEM_DATASTORE", false, &m->sys_ds)) < 0 || m->vm_id < 0) {
-		r = fail(err, r == -ENOMEM ? r : -EINVAL, "missing or malformed SITE, VM_ID, TIME, RETIRED or NAME");
+		r = manifest_fail(err, r == -ENOMEM ? r : -EINVAL, "missing or malformed SITE, VM_ID, TIME, RETIRED or NAME");
 		goto out;
 	}
 	if (!one_xml_child(root, "TEMPLATE") || !one_xml_child(root, "USER_TEMPLATE")) {
-		r = fail(err, -EINVAL, "no TEMPLATE or USER_TEMPLATE");
+		r = manifest_fail(err, -EINVAL, "no TEMPLATE or USER_TEMPLATE");
 		goto out;
 	}
 	if ((r = one_tmpl_from_xml(one_xml_child(root, "TEMPLATE"), &m->tmpl)) < 0 ||
 	    (r = one_tmpl_from_xml(one_xml_child(root, "USER_TEMPLATE"), &m->user_tmpl)) < 0) {
-		fail(err, r, "malformed TEMPLATE or USER_TEMPLATE");
+		manifest_fail(err, r, "malformed TEMPLATE or USER_TEMPLATE");
 		goto out;
 	}
 	for (xmlNodePtr c = root->children; c; c = c->next) {

@@ -61,6 +61,26 @@ bool manifest_has_disk(const struct manifest *m, const char *pool, const char *r
 	return false;
 }
 
+int manifest_fail(struct manifest_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+bool manifest_name_in(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(name, *list) == 0)
+			return true;
+	return false;
+}
+
 /* ---- for people ---- */
 
 static int append(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -76,6 +76,14 @@ struct manifest_error {
 	char msg[256];
 };
 
+/* Write the message into err (when given) and return r: the error path of
+ * the manifest modules (build, format). */
+int manifest_fail(struct manifest_error *err, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Whether name is one of the NULL-terminated list. */
+bool manifest_name_in(const char *name, const char *const *list);
+
 void manifest_free(struct manifest *m);
 
 /* For people: the VM template and each image template in OpenNebula's

@@ -3,6 +3,7 @@
 #define ONEDR_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -34,6 +35,40 @@ static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
+}
+
+/* The whole file at path, NUL-terminated, its size in *len; a test that
+ * cannot read its input bails out. */
+static inline char *tap_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f) {
+		printf("Bail out! cannot read %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* A file of the fixture set (test/fixtures/SET/REL, under $TOP_SRCDIR). */
+static inline char *tap_fixture(const char *set, const char *rel, size_t *len)
+{
+	const char *top = getenv("TOP_SRCDIR");
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/test/fixtures/%s/%s", top ? top : ".", set, rel);
+	return tap_slurp(path, len);
 }
 
 #endif

@@ -16,28 +16,6 @@
 #include "one-doc.h"
 #include "tap.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f) {
-		printf("Bail out! cannot read %s\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static int cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -91,7 +69,7 @@ static void check_payload(const char *dir, const char *name, const struct hook_p
 	char *decoded;
 
 	snprintf(path, sizeof(path), "%s/%s.decoded.xml", dir, name);
-	decoded = slurp(path, &dlen);
+	decoded = tap_slurp(path, &dlen);
 	ok(p->len == dlen && !memcmp(p->xml, decoded, dlen), "%s (%s): decodes to the captured document",
 	   name, how);
 	is_str(hook_kind_name(p->kind), hook_kind_name(expected_kind(name)), "%s (%s): its kind", name,
@@ -134,7 +112,7 @@ static void test_fixtures(const char *set)
 		int pipefd[2], r;
 
 		snprintf(path, sizeof(path), "%s/%s.stdin.b64", dir, names[i]);
-		text = slurp(path, &len);
+		text = tap_slurp(path, &len);
 		/* through a pipe, as oned writes it */
 		if (pipe(pipefd) < 0 || (size_t)write(pipefd[1], text, len) != len) {
 			printf("Bail out! pipe\n");
@@ -160,7 +138,7 @@ static void test_fixtures(const char *set)
 		int r;
 
 		snprintf(path, sizeof(path), "%s/%s.argv.txt", dir, names[i]);
-		text = slurp(path, &len);
+		text = tap_slurp(path, &len);
 		if (strncmp(text, "argc=", 5) && !strstr(text, "\nargc=0")) {
 			nl = strchr(text, '\n');
 			*nl = '\0';
@@ -365,7 +343,7 @@ static void test_mangled(void)
 	snprintf(path, sizeof(path),
 		 "%s/test/fixtures/opennebula-7.0/hooks/api-vm-allocate.stdin.success.special-chars.stdin.b64",
 		 top ? top : ".");
-	text = slurp(path, &len);
+	text = tap_slurp(path, &len);
 	r = hook_payload_decode(text, len, &p, msg, sizeof(msg));
 	ok(r == 0, "the mangled payload decodes (%s)", msg);
 	ok(r == 0 && hook_param_id(p, 3, &id) == 0 && id == 0, "IN 3, nested in IN 2, is found");

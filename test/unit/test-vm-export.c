@@ -16,28 +16,7 @@
 
 static char *slurp(const char *rel, size_t *len)
 {
-	const char *top = getenv("TOP_SRCDIR");
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/test/fixtures/opennebula-7.0-ceph/%s", top ? top : ".", rel);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("Bail out! cannot read %s\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return tap_fixture("opennebula-7.0-ceph", rel, len);
 }
 
 static struct one_vm *payload_vm(const char *name)

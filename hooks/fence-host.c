@@ -35,7 +35,6 @@ static int hook_fence_host(struct cmd_ctx *ctx, int argc, char **argv)
 	struct one_client *one = NULL;
 	struct one_obj *host = NULL;
 	struct fence_target t;
-	struct ceph *c = NULL;
 	char msg[256] = "";
 	int r, code = EXIT_USAGE;
 
@@ -64,17 +63,9 @@ static int hook_fence_host(struct cmd_ctx *ctx, int argc, char **argv)
 	/* oned for the host's VMs: their RBDs are checked for watchers */
 	if (cmd_one_connect(ctx, &one) < 0)
 		goto out;
-	code = cmd_fence_target(ctx, one, host, NULL, &t);
-	if (code != EXIT_OK)
-		goto out;
-	if (cmd_connect(ctx, false, &c, NULL, NULL) < 0) {
-		code = EXIT_UNAVAILABLE;
-		goto out;
-	}
-	code = cmd_fence_run(ctx, c, &t, ctx->conf.fence_expire, ctx->conf.fence_wait, false);
+	code = cmd_fence_host(ctx, one, host, ctx->conf.fence_expire, ctx->conf.fence_wait, &t);
 out:
 	cmd_fence_target_free(&t);
-	ceph_close(c);
 	one_client_free(one);
 	one_obj_free(host);
 	hook_payload_free(p);

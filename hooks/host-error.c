@@ -226,7 +226,6 @@ static int hook_host_error(struct cmd_ctx *ctx, int argc, char **argv)
 	struct one_client *one = NULL;
 	struct one_obj *payload_host = NULL, *host = NULL;
 	struct fence_target t;
-	struct ceph *c = NULL;
 	char msg[256] = "";
 	bool recreate, migrate;
 	size_t failed, done = 0;
@@ -280,15 +279,8 @@ static int hook_host_error(struct cmd_ctx *ctx, int argc, char **argv)
 		code = EXIT_OK;
 		goto out;
 	}
-	code = cmd_fence_target(ctx, one, host, NULL, &t);
-	if (code != EXIT_OK)
-		goto refused;
-	if (cmd_connect(ctx, false, &c, NULL, NULL) < 0) {
-		code = EXIT_UNAVAILABLE;
-		goto refused;
-	}
-	code = cmd_fence_run(ctx, c, &t, opt_number(ctx, &o, "expire", ctx->conf.fence_expire),
-			     opt_number(ctx, &o, "wait", ctx->conf.fence_wait), false);
+	code = cmd_fence_host(ctx, one, host, opt_number(ctx, &o, "expire", ctx->conf.fence_expire),
+			      opt_number(ctx, &o, "wait", ctx->conf.fence_wait), &t);
 	if (code != EXIT_OK)
 		goto refused;
 	if (t.vms.n == 0)
@@ -305,7 +297,6 @@ refused:
 		  "could run twice", host->name, host->id);
 out:
 	cmd_fence_target_free(&t);
-	ceph_close(c);
 	one_client_free(one);
 	one_obj_free(host);
 	one_obj_free(payload_host);

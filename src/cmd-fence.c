@@ -385,6 +385,21 @@ int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target
 	return code;
 }
 
+int cmd_fence_host(struct cmd_ctx *ctx, struct one_client *one, const struct one_obj *host,
+		   unsigned expire, unsigned wait, struct fence_target *t)
+{
+	struct ceph *c = NULL;
+	int code = cmd_fence_target(ctx, one, host, NULL, t);
+
+	if (code != EXIT_OK)
+		return code;
+	if (cmd_connect(ctx, false, &c, NULL, NULL) < 0)
+		return EXIT_UNAVAILABLE;
+	code = cmd_fence_run(ctx, c, t, expire, wait, false);
+	ceph_close(c);
+	return code;
+}
+
 /* ---- the commands ---- */
 
 /* HOST by ID or name from the host pool. Logs its error. */

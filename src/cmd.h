@@ -233,4 +233,11 @@ void cmd_fence_target_free(struct fence_target *t);
 int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target *t,
 		  unsigned expire, unsigned wait, bool dry_run);
 
+/* What the hooks do (host-error, fence-host): fence host as it is in oned
+ * (its target into *t, for the caller's recovery: free it either way),
+ * connected to this site's cluster for the time of it; cmd_fence_run's
+ * exit code. */
+int cmd_fence_host(struct cmd_ctx *ctx, struct one_client *one, const struct one_obj *host,
+		   unsigned expire, unsigned wait, struct fence_target *t);
+
 #endif

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "ceph.h"
 #include "conf.h"
+#include "fence.h"
 #include "mirror.h"
 #include "one-doc.h"
 #include "manifest-format.h"
@@ -49,6 +50,9 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_demote_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_fence_entry;
+extern const struct cmd_entry hook_fence_host_entry;
+extern const struct cmd_entry hook_host_error_entry;
 extern const struct cmd_entry cmd_manifest_entry;
 extern const struct cmd_entry cmd_recreate_entry;
 extern const struct cmd_entry cmd_register_entry;
@@ -57,6 +61,7 @@ extern const struct cmd_entry hook_image_ready_entry;
 extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_resync_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_unfence_entry;
 extern const struct cmd_entry cmd_version_entry;
 REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
 REMOTE_TM_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
@@ -197,5 +202,33 @@ const char *cmd_vm_label(const struct manifest *m, char *buf, size_t len);
  * without one). *ret_snap (may be NULL): that SOURCE names a snapshot. */
 const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *default_pool,
 					  const char *pool, const char *rbd, bool *ret_snap);
+
+/* ---- fencing a host (cmd-fence.c); the host-error hooks share it ---- */
+
+/* A host to fence: its addresses, and its VMs whose RBDs are checked for
+ * watchers from it (and that hook/host-error recovers). */
+struct fence_target {
+	char name[256];		/* the host's NAME, or the addresses given */
+	char source[64];	/* where the addresses come from, for the lines */
+	int host_id;		/* -1: addresses given without a host */
+	struct fence_addrs addrs;
+	struct one_vms vms;	/* ACTIVE, SUSPENDED or POWEROFF, the host last */
+};
+
+/* host (may be NULL when addresses are given) and its addresses: addresses
+ * (--address), else its template's ONEDR_FENCE_ADDRESS, else its name
+ * resolved; its VMs from one (NULL without host). Logs its error; returns
+ * an exit code. Free with cmd_fence_target_free() either way. */
+int cmd_fence_target(struct cmd_ctx *ctx, struct one_client *one, const struct one_obj *host,
+		     const char *addresses, struct fence_target *ret);
+void cmd_fence_target_free(struct fence_target *t);
+
+/* Fence t: refuse (nothing done, EXIT_USAGE) when an address covers one
+ * that is never fenced; blocklist each address for expire seconds; then
+ * wait up to wait seconds until no watcher from t's addresses is left on
+ * the RBDs of its VMs. One line per action. EXIT_OK only when all of it
+ * was done and no watcher is left; dry_run blocklists nothing. */
+int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target *t,
+		  unsigned expire, unsigned wait, bool dry_run);
 
 #endif

@@ -25,6 +25,8 @@ void conf_init(struct onedr_conf *conf)
 	conf->promote_wait = 60;
 	conf->concurrency = 16;
 	conf->one_timeout = 30;
+	conf->fence_expire = 30 * 86400;
+	conf->fence_wait = 60;
 }
 
 static void ceph_opts_free(struct ceph_opts *o)
@@ -328,6 +330,17 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 			if (parse_seconds(a->value, 1024, &conf->concurrency) < 0)
 				r = conf_fail(err, path, a, -EINVAL,
 					      "CONCURRENCY: expected a number from 1 to 1024, got '%s'",
+					      a->value);
+		} else if (!strcmp(a->name, "FENCE_EXPIRE")) {
+			/* Ceph has no permanent blocklist entry: ten years at most */
+			if (parse_seconds(a->value, 3650 * 86400, &conf->fence_expire) < 0)
+				r = conf_fail(err, path, a, -EINVAL,
+					      "FENCE_EXPIRE: expected a number of seconds from 1 to 315360000, got '%s'",
+					      a->value);
+		} else if (!strcmp(a->name, "FENCE_WAIT")) {
+			if (parse_seconds(a->value, 86400, &conf->fence_wait) < 0)
+				r = conf_fail(err, path, a, -EINVAL,
+					      "FENCE_WAIT: expected a number of seconds from 1 to 86400, got '%s'",
 					      a->value);
 		} else
 			r = conf_fail(err, path, a, -EINVAL, "unknown attribute '%s'", a->name);

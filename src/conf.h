@@ -17,6 +17,8 @@
  *   SIGNING_KEY   = "/etc/one/onedr.key"
  *   MIRROR_MODE   = "journal"
  *   REMOTES       = "/var/lib/one/remotes"
+ *   FENCE_EXPIRE  = "2592000"   # seconds a host fence lasts (OSD blocklist expiry)
+ *   FENCE_WAIT    = "60"        # how long a fence waits for the host's watchers to go
  *
  * The maps translate the other site's names (in manifests) to this site's.
  * SYSTEM_DATASTORE_MAP is for the system datastore a VM ran on (recreate
@@ -76,6 +78,8 @@ struct onedr_conf {
 	char *signing_key;	/* the manifests' key file; NULL: not configured */
 	bool mirror_snapshot;	/* MIRROR_MODE = "snapshot"; default journal */
 	char *remotes;		/* REMOTES; NULL: conf_remotes()'s default */
+	unsigned fence_expire;	/* seconds a host's blocklist entries last */
+	unsigned fence_wait;	/* seconds a fence waits for the host's watchers to go */
 };
 
 struct conf_error {

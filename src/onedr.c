@@ -5,6 +5,7 @@
  *   REMOTES/hooks/onedr/NAME           onedr hook/NAME       (a hook)
  *   REMOTES/tm/onedr/ACTION            onedr tm/ACTION       (the TM driver)
  *   REMOTES/datastore/onedr/ACTION     onedr datastore/ACTION (the datastore driver)
+ *   REMOTES/hooks/ft/fence_host.sh     onedr hook/fence-host  (for the stock host_error.rb)
  * The hooks and remotes installed into OpenNebula are links to this binary;
  * their entries live in hooks/ and remotes/, in the same table.
  */
@@ -24,8 +25,11 @@ const struct cmd_entry *const cmd_table[] = {
 	REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
 	&cmd_demote_entry,
 	&cmd_export_entry,
+	&cmd_fence_entry,
 	&cmd_help_entry,
 	&hook_image_ready_entry,
+	&hook_fence_host_entry,
+	&hook_host_error_entry,
 	&cmd_manifest_entry,
 	&cmd_promote_entry,
 	&cmd_recreate_entry,
@@ -34,6 +38,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
 	REMOTE_TM_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
 	REMOTE_TM_SSH_ACTIONS(REMOTE_SSH_ENTRY_REF, REMOTE_SSH_ENTRY_REF)
+	&cmd_unfence_entry,
 	&cmd_version_entry,
 	NULL,
 };
@@ -62,12 +67,30 @@ const char *cmd_kind_prefix(const char *name)
 /* The entry a link in OpenNebula's remotes stands for: PATH/hooks/onedr/NAME
  * is hook/NAME. NULL when self is not such a path; *ret_name is set when it
  * is one (even with no such entry). */
+/* Links onedr answers to under a name OpenNebula gave them: the stock
+ * ft/host_error.rb runs ft/fence_host.sh next to itself (hooks/fence-host.c). */
+static const struct {
+	const char *path;	/* the link's path under the remotes */
+	const char *entry;
+} cmd_aliases[] = {
+	{ "hooks/ft/fence_host.sh", "hook/fence-host" },
+};
+
 static const struct cmd_entry *cmd_find_link(const char *self, const char *base, char *name,
 					     size_t len)
 {
 	size_t i, dl, bl = strlen(base), sl = strlen(self);
 
 	name[0] = '\0';
+	for (i = 0; i < sizeof(cmd_aliases) / sizeof(cmd_aliases[0]); i++) {
+		size_t pl = strlen(cmd_aliases[i].path);
+
+		if (sl < pl || strcmp(self + sl - pl, cmd_aliases[i].path) ||
+		    (sl > pl && self[sl - pl - 1] != '/'))
+			continue;	/* xhooks/ft/ is not hooks/ft/ */
+		snprintf(name, len, "%s", cmd_aliases[i].entry);
+		return cmd_find(name);
+	}
 
 	for (i = 0; i < sizeof(cmd_kinds) / sizeof(cmd_kinds[0]); i++) {
 		dl = strlen(cmd_kinds[i].dir);

@@ -147,4 +147,52 @@ test_expect_success 'a link in OpenNebula remotes that onedr does not provide is
 	rem/xtm/onedr/onedr-version >out && grep -q "^onedr " out
 '
 
+test_expect_success 'a link at hooks/ft/fence_host.sh (the stock host_error.rb runs it) is hook/fence-host' '
+	mkdir -p rem2/hooks/ft rem2/hooks/xft rem2/hooks/onedr &&
+	ln -s "$ONEDR" rem2/hooks/ft/fence_host.sh && ln -s "$ONEDR" rem2/hooks/xft/fence_host.sh &&
+	ln -s "$ONEDR" rem2/hooks/onedr/fence-host &&
+	printf "bm90IGEgaG9zdA==" | test_exit_code 2 rem2/hooks/ft/fence_host.sh 2>err && one_line err &&
+	grep -q "^ERROR: hook/fence-host: " err &&
+	printf "bm90IGEgaG9zdA==" | test_exit_code 2 rem2/hooks/onedr/fence-host 2>err2 &&
+	cmp err err2 &&
+	rem2/hooks/xft/fence_host.sh >out </dev/null; grep -q "^usage: onedr COMMAND" out
+'
+
+test_expect_success 'fence and unfence: a host or --address, one host, valid addresses, --list or --dry-run' '
+	test_exit_code 2 "$ONEDR" fence 2>err && grep -q "^ERROR: fence: name a host, or --address$" err &&
+	test_exit_code 2 "$ONEDR" unfence h1 h2 2>err && grep -q "^ERROR: unfence: one host at a time$" err &&
+	test_exit_code 2 "$ONEDR" fence --address 10.0.0.5/24 2>err && one_line err &&
+	grep -q "^ERROR: fence: --address: .10.0.0.5/24. is not an IP address or a CIDR range (with the host bits zero)$" err &&
+	test_exit_code 2 "$ONEDR" fence --list --dry-run h1 2>err && one_line err &&
+	test_exit_code 2 "$ONEDR" fence --expire 0 h1 2>err && grep -q "^ERROR: fence: --expire" err
+'
+
+test_expect_success 'hook/host-error: a HOST payload and a mode (-r or -m) before anything is done' '
+	printf "%s" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	grep -q "^ERROR: hook/host-error: one of -r (recreate) or -m (migrate) in the hook.s ARGUMENTS" err &&
+	printf "%s -r -m" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	printf "%s -r extra" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	grep -q "unexpected .extra. after the payload" err &&
+	printf "%s -x" "PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	printf "%s -r" "PFZNPjxJRD4xPC9JRD48TkFNRT52PC9OQU1FPjwvVk0+" | test_exit_code 2 "$ONEDR" hook/host-error 2>err && one_line err &&
+	grep -q "the payload is a VM, not a HOST" err &&
+	printf "%s" "PFZNPjxJRD4xPC9JRD48TkFNRT52PC9OQU1FPjwvVk0+" | test_exit_code 2 "$ONEDR" hook/fence-host 2>err && one_line err &&
+	grep -q "the payload is a VM, not a HOST" err
+'
+
+test_expect_success 'every captured HOST ERROR payload decodes and runs through hook/host-error and hook/fence-host' '
+	printf "alice:secret\n" >one_auth &&
+	printf "ONE = [ ENDPOINT = \"http://127.0.0.1:9/RPC2\", AUTH = \"%s/one_auth\", TIMEOUT = \"2\" ]\n" "$TRASH" >h.conf &&
+	mkdir -p rem3/hooks/onedr && ln -s "$ONEDR" rem3/hooks/onedr/host-error &&
+	ln -s "$ONEDR" rem3/hooks/onedr/fence-host && n=0 &&
+	for f in "$TOP_SRCDIR"/test/fixtures/opennebula-7.0*/hooks/state-host-error.*.stdin.b64; do
+		{ cat "$f"; printf " -r"; } | ONEDR_CONF=h.conf test_exit_code 3 rem3/hooks/onedr/host-error >out 2>err &&
+		one_line err && grep -q "^ERROR: hook/host-error: OpenNebula: " err && ! grep -q secret err &&
+		# no ONEDR_FENCE_ADDRESS and a name that resolves nowhere: an error, not a guess
+		ONEDR_CONF=h.conf test_exit_code_in "2 3" rem3/hooks/onedr/fence-host <"$f" >out 2>err &&
+		one_line err && grep -q "^ERROR: hook/fence-host: host .*: cannot resolve host " err || exit 1
+		n=$((n + 1))
+	done && test "$n" = 3
+'
+
 test_done

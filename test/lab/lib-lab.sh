@@ -93,10 +93,15 @@ standins_pids() { SA=$(cat "$TRASH/a.pid" 2>/dev/null) SB=$(cat "$TRASH/b.pid" 2
 standins_up() {
 	"$LAB" pool "$P" >/dev/null &&
 	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
+	# the stand-ins run the TM and datastore actions oned runs; here they
+	# are recorders that succeed (the tests make the RBDs themselves), unless
+	# STANDIN_OPTS gives another --remotes
+	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph fs local &&
 	for s in a b; do
 		# shellcheck disable=SC2086
 		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
-			--step-delay 0 --monitor-interval 0 ${STANDIN_OPTS:-} >"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
+			--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" ${STANDIN_OPTS:-} \
+			>"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
 		echo $! >"$TRASH/$s.pid"
 	done &&
 	wait_until 20 "stand-ins listening" test -s "$TRASH/a.port" -a -s "$TRASH/b.port" &&

@@ -21,6 +21,10 @@ test_cleanup() {
 
 images_are() { test "$(count b one.imagepool.info IMAGE)" = "$1"; }
 vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
+# vm_is SITE ID PATTERN: the VM's STATE/LCM_STATE matches PATTERN (for
+# wait_until: the stand-in runs the TM actions of a deploy or a terminate in
+# the background, as oned does, so the state must be read again each time)
+vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
 onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
 onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
 # feat MODE: the features OpenNebula's datastore uses, plus journaling for journal mode
@@ -147,7 +151,7 @@ test_expect_success 'setup: deployed (the drivers create the clones and volatile
 	prolog 2 journal clone:0:0 &&
 	prolog 3 snapshot sys:1:8 &&
 	for v in 2 3; do call a one.vm.deploy "i:$v" i:0 b:0 i:101 >/dev/null || exit 1; done &&
-	for v in 0 1 2 3; do wait_until 20 "VM $v RUNNING" test "$(vm_state a $v)" = 3/3 || exit 1; done &&
+	for v in 0 1 2 3; do wait_until 20 "VM $v RUNNING" vm_is a $v 3/3 || exit 1; done &&
 	for v in 0 1 2 3; do call a one.vm.info "i:$v" >"$TRASH/a-vm$v.xml" || exit 1; done
 '
 
@@ -234,10 +238,10 @@ MEMORY = 64
 CPU = 1
 DISK = [ IMAGE_ID = 6 ]" b:0 >id && test "$(cat id)" = 6 &&
 	call a one.vm.deploy i:6 i:0 b:0 i:101 >/dev/null &&
-	wait_until 20 "VM 6 RUNNING" test "$(vm_state a 6)" = 3/3 &&
+	wait_until 20 "VM 6 RUNNING" vm_is a 6 3/3 &&
 	onedr_sa export 6 >out && grep -q "^VM 6: disk 0 $P/one-6: manifest written" out &&
 	call a one.vm.action terminate-hard i:6 >/dev/null &&
-	wait_until 20 "VM 6 DONE" test "$(vm_state a 6 | cut -d/ -f1)" = 6
+	wait_until 20 "VM 6 DONE" vm_is a 6 "6/*"
 '
 
 test_expect_success 'export --all retires the manifest of a VM that no longer exists, once' '
@@ -516,8 +520,8 @@ test_expect_success 'recreate brings VMs 0 and 1 back, deployed on the mapped Ce
 	grep -q "^VM site-a/0 (alpine-0-rep): NIC 0 keeps IP 10.0.0.10; its MAC here is 02:01:0a:00:00:0a (network .lan-b.), it was 02:00:0a:00:00:0a" out &&
 	grep -q "^VM site-a/1 (db \[1\] (main) x): SCHED_DS_REQUIREMENTS names site-a.s hosts or datastores (ID), dropped: ID = 101" out &&
 	! grep -q "SCHED_REQUIREMENTS" out &&
-	wait_until 20 "VM 0 RUNNING" test "$(vm_state b 0)" = 3/3 &&
-	wait_until 20 "VM 1 RUNNING" test "$(vm_state b 1)" = 3/3
+	wait_until 20 "VM 0 RUNNING" vm_is b 0 3/3 &&
+	wait_until 20 "VM 1 RUNNING" vm_is b 1 3/3
 '
 
 test_expect_success 'the recreated templates equal the originals, attribute by attribute' '

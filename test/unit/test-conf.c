@@ -178,6 +178,22 @@ int main(void)
 	   "ONE takes no password: only the path of a one_auth file");
 	conf_free(&conf);
 
+	ok(load("", &conf, &err) == 0 && conf.fence_expire == 30 * 86400 && conf.fence_wait == 60,
+	   "FENCE_EXPIRE defaults to 30 days, FENCE_WAIT to 60 s");
+	conf_free(&conf);
+	ok(load("FENCE_EXPIRE = \"604800\"\nFENCE_WAIT = \"120\"\n", &conf, &err) == 0 &&
+	   conf.fence_expire == 604800 && conf.fence_wait == 120, "FENCE_EXPIRE and FENCE_WAIT load");
+	conf_free(&conf);
+	ok(load("FENCE_EXPIRE = \"0\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "FENCE_EXPIRE") &&
+	   strstr(err.msg, ":1:"), "FENCE_EXPIRE 0 is an error (Ceph has no permanent entry): %s", err.msg);
+	conf_free(&conf);
+	ok(load("FENCE_EXPIRE = \"315360001\"\n", &conf, &err) == -EINVAL,
+	   "FENCE_EXPIRE past ten years is an error");
+	conf_free(&conf);
+	ok(load("FENCE_WAIT = \"1h\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "FENCE_WAIT"),
+	   "FENCE_WAIT must be a number of seconds");
+	conf_free(&conf);
+
 	unlink(path);
 	conf_init(&conf);
 	ok(conf_load(&conf, path, false, &err) == 0, "a missing default file is not an error");

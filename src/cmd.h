@@ -50,12 +50,14 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_demote_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_failover_entry;
 extern const struct cmd_entry cmd_fence_entry;
 extern const struct cmd_entry hook_fence_host_entry;
 extern const struct cmd_entry hook_host_error_entry;
 extern const struct cmd_entry cmd_manifest_entry;
 extern const struct cmd_entry cmd_recreate_entry;
 extern const struct cmd_entry cmd_register_entry;
+extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry hook_image_ready_entry;
 extern const struct cmd_entry cmd_promote_entry;

@@ -145,12 +145,14 @@ static int promote_action(struct run_step *s, bool again, void *arg)
 	r = mirror_run(&mc, MIRROR_OP_PROMOTE, &item, 1);
 	if (r < 0)
 		return r;
-	snprintf(s->rec.detail, sizeof(s->rec.detail), "%s%s%s",
-		 item.outcome == MIRROR_NOOP ? "already primary" :
-		 item.outcome == MIRROR_DONE ? (fo->force ? "promoted (forced)" : "promoted") :
-		 item.outcome == MIRROR_REFUSED ? "refused" :
-		 item.outcome == MIRROR_TIMEDOUT ? "timed out" : "failed",
-		 item.detail[0] ? ": " : "", item.detail);
+	if (item.detail[0])
+		snprintf(s->rec.detail, sizeof(s->rec.detail), "%s", item.detail);
+	else
+		snprintf(s->rec.detail, sizeof(s->rec.detail), "%s",
+			 item.outcome == MIRROR_NOOP ? "already primary" :
+			 item.outcome == MIRROR_DONE ? "promoted" :
+			 item.outcome == MIRROR_REFUSED ? "refused" :
+			 item.outcome == MIRROR_TIMEDOUT ? "timed out" : "failed");
 	if (item.outcome == MIRROR_DONE || item.outcome == MIRROR_NOOP)
 		return 0;
 	return item.error < 0 ? item.error : -EIO;
@@ -229,8 +231,11 @@ static int recreate_action(struct run_step *s, bool again, void *arg)
 		snprintf(id, sizeof(id), "%d", vm_id);
 		journal_step_set_result(&s->rec, "vm_id", id);
 	}
-	if (r == 0 && rv.existing) {
-		/* adopted: make sure the ledger is in its USER_TEMPLATE too */
+	if (r == 0 && rv.existing && !tmpl_get(rv.existing->user_tmpl, "ONEDR_RPO")) {
+		/* adopted (a killed attempt created it): the ledger goes in its
+		 * USER_TEMPLATE too. One that has it keeps it: the first
+		 * failover measured it before the promote; a later run finds
+		 * the disks primary already and would say 0s */
 		snprintf(upd, sizeof(upd),
 			 "ONEDR_RPO=\"%s\"\nONEDR_RPO_SECONDS=\"%s\"\nONEDR_FAILOVER_RUN=\"%s\"\n",
 			 rpo_s, secs_s, fo->run_id);

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,17 @@
 
 #define PRIORITY_DEFAULT 3
 #define WAIT_DEFAULT 600
+#define ONE_CLIENTS_MAX 16	/* oned calls in flight at once, at most */
+
+/* Clients for this site's oned, one per worker (a client serves one thread
+ * at a time): register and wait-for-RUNNING steps call oned concurrently. */
+struct one_pool {
+	struct one_client *c[ONE_CLIENTS_MAX];
+	bool busy[ONE_CLIENTS_MAX];
+	size_t n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
 
 struct fo_vm {
 	const struct manifest *m;
@@ -63,7 +75,71 @@ struct fo {
 	size_t nfresh;
 	struct one_vms here;
 	struct site_objs cur;		/* t.site with the newest images */
+	struct one_pool pool;		/* c[0] is t.one */
 };
+
+static struct one_client *one_take(struct fo *fo)
+{
+	struct one_pool *p = &fo->pool;
+	struct one_client *c = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	while (!c) {
+		for (size_t i = 0; i < p->n && !c; i++)
+			if (!p->busy[i]) {
+				p->busy[i] = true;
+				c = p->c[i];
+			}
+		if (!c)
+			pthread_cond_wait(&p->cond, &p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return c;
+}
+
+static void one_give(struct fo *fo, struct one_client *c)
+{
+	struct one_pool *p = &fo->pool;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->c[i] == c)
+			p->busy[i] = false;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Up to n clients (at least t.one); fewer when more cannot be made. */
+static void one_pool_init(struct fo *fo, unsigned n)
+{
+	struct one_pool *p = &fo->pool;
+
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->c[0] = fo->t.one;
+	p->n = 1;
+	while (p->n < n && p->n < ONE_CLIENTS_MAX) {
+		struct one_error err = { 0, "" };
+
+		if (one_client_new(fo->ctx->conf.one_endpoint, fo->ctx->conf.one_auth,
+				   fo->ctx->conf.one_timeout, &p->c[p->n], &err) < 0)
+			break;
+		p->n++;
+	}
+}
+
+static void one_pool_free(struct fo *fo)
+{
+	struct one_pool *p = &fo->pool;
+
+	for (size_t i = 1; i < p->n; i++)
+		one_client_free(p->c[i]);
+	if (p->n) {
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+	}
+	p->n = 0;
+}
 
 struct fo_step {
 	struct fo *fo;
@@ -171,7 +247,10 @@ static int register_action(struct run_step *s, bool again, void *arg)
 	 * start of this process, so an image a killed attempt registered is
 	 * st->rd->image, and is reused (its intent: the SOURCE) */
 	(void)again;
-	r = cmd_register_disk(fo->t.one, st->rd, fo->caller, &image, &is_new, &err);
+	struct one_client *one = one_take(fo);
+
+	r = cmd_register_disk(one, st->rd, fo->caller, &image, &is_new, &err);
+	one_give(fo, one);
 	if (image >= 0) {
 		snprintf(id, sizeof(id), "%d", image);
 		journal_step_set_result(&s->rec, "image_id", id);
@@ -265,8 +344,11 @@ static int running_action(struct run_step *s, bool again, void *arg)
 	for (;;) {
 		struct one_error err = { 0, "" };
 		struct one_vm *vm = NULL;
+		struct one_client *one = one_take(fo);
 		char *xml = NULL;
-		int r = one_vm_info(fo->t.one, id, &xml, &err);
+		int r = one_vm_info(one, id, &xml, &err);
+
+		one_give(fo, one);
 
 		if (r == 0)
 			r = one_vm_parse(xml, strlen(xml), &vm);
@@ -601,8 +683,11 @@ static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 		struct run_step *steps = NULL;
 		struct fo_step *st = NULL;
 		size_t n = 0;
-		/* oned gets one call at a time (one client per thread: not yet) */
-		unsigned conc = k == 0 ? fo->ctx->conf.concurrency : 1;
+		/* recreate one VM at a time: its checks share the mapping
+		 * state of onedr.conf (cmd_map_obj); register and the waits
+		 * go to oned concurrently, one client per worker */
+		unsigned conc = k == 0 ? fo->ctx->conf.concurrency :
+				k == 2 ? 1 : (unsigned)fo->pool.n;
 		int r;
 
 		if (k == 2 && reload(fo) < 0)
@@ -690,6 +775,7 @@ static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
 		code = fo.t.refused ? EXIT_PARTIAL : EXIT_OK;
 		goto out;
 	}
+	one_pool_init(&fo, fo.ctx->conf.concurrency);
 	if (open_run(&fo, argc, argv) < 0) {
 		code = EXIT_UNAVAILABLE;
 		goto out;
@@ -724,6 +810,7 @@ out:
 	free(fo.fresh);
 	one_vms_free(&fo.here);
 	ceph_close(fo.peer);
+	one_pool_free(&fo);
 	cmd_takeover_end(&fo.t);
 	return code;
 }

@@ -56,26 +56,27 @@ vm() {
 }
 
 # VMs 0 (priority 1), 1 (priority 3) fail over first; VMs 2 (priority 2)
-# and 3 (priority 3) in the run that is killed
-DISKS="one-0 one-1 one-2 one-3 one-4 one-5"
+# and 3 (priority 3) in a run killed at its first register step; VMs 4
+# (priority 1) and 5 (priority 4) in one killed at its first promote step
+DISKS="one-0 one-1 one-2 one-3 one-4 one-5 one-6 one-7"
 
-test_expect_success 'setup: site-a runs 4 VMs on 6 mirrored Ceph disks, in priority groups 1, 2 and 3' '
+test_expect_success 'setup: site-a runs 6 VMs on 8 mirrored Ceph disks, in priority groups 1 to 4' '
 	standins_up &&
 	echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-sys-b\" ]" >>"$TRASH/b.conf" &&
 	image 0 journal && image 1 journal && image 2 snapshot && image 3 journal &&
-	image 4 journal && image 5 snapshot &&
-	vm 0 1 0 1 && vm 1 3 2 && vm 2 2 3 4 && vm 3 3 5 &&
-	for v in 0 1 2 3; do call a one.vm.deploy "i:$v" i:0 b:0 i:101 >/dev/null || exit 1; done &&
-	for v in 0 1 2 3; do wait_until 60 "VM $v RUNNING" vm_is a $v 3/3 || exit 1; done ||
+	image 4 journal && image 5 snapshot && image 6 journal && image 7 snapshot &&
+	vm 0 1 0 1 && vm 1 3 2 && vm 2 2 3 4 && vm 3 3 5 && vm 4 1 6 && vm 5 4 7 &&
+	for v in 0 1 2 3 4 5; do call a one.vm.deploy "i:$v" i:0 b:0 i:101 >/dev/null || exit 1; done &&
+	for v in 0 1 2 3 4 5; do wait_until 60 "VM $v RUNNING" vm_is a $v 3/3 || exit 1; done ||
 	{ cat "$TRASH/oned-a.log"; false; }
 '
 standins_pids
 
 test_expect_success 'setup: exported, written, replicated' '
 	onedr_sa export --all >out 2>err &&
-	grep -q "^export: 4 VMs: 0 failed" out &&
+	grep -q "^export: 6 VMs: 0 failed" out &&
 	for d in $DISKS; do write_data a "$d" 1 || exit 1; done &&
-	for d in one-2 one-5; do snapshot_now a "$d" || exit 1; done &&
+	for d in one-2 one-5 one-7; do snapshot_now a "$d" || exit 1; done &&
 	for d in $DISKS; do wait_until 180 "$d in sync" same_data "$d" || exit 1; done &&
 	wait_until 120 "manifests synced" manifests_synced
 '
@@ -109,7 +110,7 @@ test_expect_success 'failover --force of VMs 0 and 1: both RUNNING on site-b, gr
 	grep -q "^group priority-1: done" out && grep -q "^group priority-3: done" out &&
 	running_once 0 && running_once 1 &&
 	for d in one-0 one-1 one-2; do is_primary b "$d" || exit 1; done &&
-	for d in one-3 one-4 one-5; do is_non_primary b "$d" || exit 1; done &&
+	for d in one-3 one-4 one-5 one-6 one-7; do is_non_primary b "$d" || exit 1; done &&
 	test "$(count b one.imagepool.info IMAGE)" = 3 &&
 	onedr_sb report -j >rep.json &&
 	python3 - <<-PY
@@ -160,7 +161,7 @@ test_expect_success 'failover of VMs 2 and 3 SIGKILLed mid-run, then run again: 
 	cat k2 && grep -q "^resuming run" k2 &&
 	running_once 2 && running_once 3 && running_once 0 && running_once 1 &&
 	test "$(count b one.imagepool.info IMAGE)" = 6 &&
-	for d in $DISKS; do is_primary b "$d" || exit 1; done &&
+	for d in one-0 one-1 one-2 one-3 one-4 one-5; do is_primary b "$d" || exit 1; done &&
 	onedr_sb report -j >rep2.json &&
 	python3 - <<-PY
 	import json
@@ -168,6 +169,31 @@ test_expect_success 'failover of VMs 2 and 3 SIGKILLed mid-run, then run again: 
 	assert r["state"] == "finished", r["state"]
 	assert all(x["state"] == "done" for x in r["steps"])
 	assert {v["vm_id"] for v in r["ledger"]} == {2, 3}, r["ledger"]
+	PY
+'
+
+test_expect_success 'failover of VMs 4 and 5 SIGKILLed at its first promote, then run again: converges, the ledger read before the promote' '
+	"$ONEDR" -c "$TRASH/b.conf" failover --force --deploy host-b 4 5 >k1 2>&1 &
+	pid=$! &&
+	wait_until 120 "a promote step" grep -q " promote " k1 &&
+	kill -9 $pid; wait $pid; cat k1 &&
+	onedr_sb failover --force --deploy host-b 4 5 >k2 2>&1 || { cat k2; false; } &&
+	cat k2 && grep -q "^resuming run" k2 &&
+	for v in 0 1 2 3 4 5; do running_once $v || exit 1; done &&
+	test "$(count b one.imagepool.info IMAGE)" = 8 &&
+	for d in $DISKS; do is_primary b "$d" || exit 1; done &&
+	onedr_sb report -j >rep3.json &&
+	python3 - <<-PY
+	import json
+	r = json.load(open("rep3.json"))
+	assert r["state"] == "finished", r["state"]
+	assert all(x["state"] == "done" for x in r["steps"])
+	led = {v["vm_id"]: v for v in r["ledger"]}
+	assert set(led) == {4, 5}, led
+	# read before the promote (kept in the journal across the kill), not after it
+	assert all(not d["primary"] for v in led.values() for d in v["disks"]), led
+	g = [x["group"] for x in sorted(r["steps"], key=lambda x: (x["started"], x["group"]))]
+	assert g.index("priority-4") > max(i for i, x in enumerate(g) if x == "priority-1"), g
 	PY
 '
 

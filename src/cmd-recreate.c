@@ -27,17 +27,6 @@
 #include "manifest-store.h"
 #include "one-calls.h"
 
-enum start_mode { START_HOLD, START_DEPLOY, START_RELEASE };
-
-struct rec_vm {
-	const struct manifest *m;
-	const struct one_vm *existing;	/* recreated before */
-	const struct one_obj *user, *group;
-	struct tmpl *tmpl;		/* what to allocate; NULL when existing */
-	const struct one_obj *sys_ds;	/* --deploy: the system datastore here */
-	char *notes;			/* lines for the report, malloc'd, or NULL */
-};
-
 /* Add a line to the report of a VM. */
 __attribute__((format(printf, 2, 3)))
 static int note(char **notes, const char *fmt, ...)
@@ -430,8 +419,8 @@ static void print_notes(const char *vl, const char *notes)
 	}
 }
 
-static int recreate_one(struct one_client *one, const struct rec_vm *rv, enum start_mode mode,
-			int host, const struct one_obj *caller)
+int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
+		    const struct one_obj *caller, int *ret_id)
 {
 	struct one_error err = { 0, "" };
 	const char *did = NULL;
@@ -439,8 +428,9 @@ static int recreate_one(struct one_client *one, const struct rec_vm *rv, enum st
 	int r, id, state;
 
 	cmd_vm_label(rv->m, vl, sizeof(vl));
+	*ret_id = -1;
 	if (rv->existing) {
-		id = rv->existing->id;
+		id = *ret_id = rv->existing->id;
 		state = rv->existing->state;
 		if (rv->existing->uid != rv->user->id || rv->existing->gid != rv->group->id) {
 			r = one_vm_chown(one, id, rv->user->id, rv->group->id, &err);
@@ -464,6 +454,7 @@ static int recreate_one(struct one_client *one, const struct rec_vm *rv, enum st
 	free(xml);
 	if (r < 0)
 		goto fail;
+	*ret_id = id;
 	state = mode != START_RELEASE ? VM_HOLD : VM_PENDING;
 	/* a new VM belongs to the caller and its primary group */
 	r = caller && caller->id == rv->user->id && caller->gid == rv->group->id ? 0
@@ -485,6 +476,29 @@ static int recreate_one(struct one_client *one, const struct rec_vm *rv, enum st
 fail:
 	printf("%s: failed: %s\n", vl, err.msg);
 	return r;
+}
+
+int cmd_recreate_check(struct cmd_ctx *ctx, struct ceph *c, const struct site_objs *site,
+		       const struct one_vms *here, const struct manifest *m, bool drop,
+		       enum start_mode mode, bool primary, struct rec_vm *rv)
+{
+	char vl[256];
+	int bad = 0;
+
+	cmd_vm_label(m, vl, sizeof(vl));
+	rv->m = m;
+	rv->existing = find_existing(here, rv->m);
+	rv->user = cmd_map_obj(&ctx->conf, MAP_USER, rv->m->uname, &site->users, "user", vl);
+	rv->group = cmd_map_obj(&ctx->conf, MAP_GROUP, rv->m->gname, &site->groups, "group", vl);
+	if (!rv->user || !rv->group)
+		bad++;
+	if (!rv->existing && build(ctx, rv->m, site, drop, vl, &rv->tmpl, &rv->notes) < 0)
+		bad++;
+	if (mode == START_DEPLOY && !(rv->sys_ds = check_system_ds(ctx, rv->m, site, vl)))
+		bad++;
+	if (primary && mode != START_HOLD && check_primary(ctx, c, rv->m, vl) < 0)
+		bad++;
+	return bad;
 }
 
 static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
@@ -553,24 +567,9 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error(-ENOMEM, "recreate");
 		goto out;
 	}
-	for (size_t i = 0; i < t.nvms; i++) {
-		struct rec_vm *rv = &recs[i];
-		char vl[256];
-
-		cmd_vm_label(t.vms[i]->m, vl, sizeof(vl));
-		rv->m = t.vms[i]->m;
-		rv->existing = find_existing(&here, rv->m);
-		rv->user = cmd_map_obj(&ctx->conf, MAP_USER, rv->m->uname, &t.site.users, "user", vl);
-		rv->group = cmd_map_obj(&ctx->conf, MAP_GROUP, rv->m->gname, &t.site.groups, "group", vl);
-		if (!rv->user || !rv->group)
-			bad++;
-		if (!rv->existing && build(ctx, rv->m, &t.site, drop, vl, &rv->tmpl, &rv->notes) < 0)
-			bad++;
-		if (mode == START_DEPLOY && !(rv->sys_ds = check_system_ds(ctx, rv->m, &t.site, vl)))
-			bad++;
-		if (mode != START_HOLD && check_primary(ctx, t.ceph, rv->m, vl) < 0)
-			bad++;
-	}
+	for (size_t i = 0; i < t.nvms; i++)
+		bad += cmd_recreate_check(ctx, t.ceph, &t.site, &here, t.vms[i]->m, drop, mode,
+					  true, &recs[i]);
 	if (cmd_map_report(&ctx->conf) > 0)
 		bad++;
 	if (bad) {
@@ -578,7 +577,9 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < t.nvms && !cmd_interrupted(); i++, done++) {
-		if (recreate_one(t.one, &recs[i], mode, host, cmd_caller(t.one, &t.site)) < 0)
+		int id;
+
+		if (cmd_recreate_vm(t.one, &recs[i], mode, host, cmd_caller(t.one, &t.site), &id) < 0)
 			failed++;
 		else if (!recs[i].existing)
 			created++;

@@ -23,17 +23,6 @@
 #include "manifest-store.h"
 #include "one-calls.h"
 
-/* What registering one disk needs, found by the checks. */
-struct reg_disk {
-	const struct manifest *m;
-	const struct manifest_disk *d;
-	const struct one_obj *image;	/* already registered, or NULL */
-	long same_as;			/* the earlier disk of this run with the same RBD, or -1 */
-	const struct one_obj *ds;	/* where to register it */
-	const struct one_obj *user, *group;
-	char name[256];			/* its NAME here: the manifest's, or NAME-SITE on a clash */
-};
-
 /* Whether an image named name belongs to uid here, or is planned for it. */
 static bool name_taken(const struct site_objs *site, const struct reg_disk *planned, size_t n,
 		       const char *name, int uid)
@@ -105,9 +94,9 @@ static bool check_datastore(const struct one_obj *ds, const struct manifest_disk
 	return true;
 }
 
-static int plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
-		size_t nvms, const struct site_objs *site, int caller, struct reg_disk **ret,
-		size_t *ret_n)
+int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
+		      size_t nvms, const struct site_objs *site, int caller, struct reg_disk **ret,
+		      size_t *ret_n)
 {
 	struct reg_disk *v = NULL;
 	size_t n = 0;
@@ -197,8 +186,8 @@ static int ensure_owner(struct one_client *one, int id, int uid, int gid, int cu
 	return one_image_chown(one, id, uid, gid, err);
 }
 
-static int register_disk(struct one_client *one, const struct reg_disk *rd,
-			 const struct one_obj *caller, int *ret_id, bool *ret_new, struct one_error *err)
+int cmd_register_disk(struct one_client *one, const struct reg_disk *rd,
+		      const struct one_obj *caller, int *ret_id, bool *ret_new, struct one_error *err)
 {
 	char *xml = NULL;
 	int r, id;
@@ -257,7 +246,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 	if (code != 0)
 		goto out;
 	caller = cmd_caller(t.one, &t.site);
-	if (plan(ctx, t.ceph, t.vms, t.nvms, &t.site, caller ? caller->id : -1, &disks, &ndisks) < 0) {
+	if (cmd_register_plan(ctx, t.ceph, t.vms, t.nvms, &t.site, caller ? caller->id : -1, &disks, &ndisks) < 0) {
 		code = EXIT_USAGE;
 		goto out;
 	}
@@ -280,7 +269,7 @@ static int cmd_register(struct cmd_ctx *ctx, int argc, char **argv)
 			r = id >= 0 ? 0 : -EIO;
 			snprintf(err.msg, sizeof(err.msg), "its RBD failed to register for another VM");
 		} else {
-			r = register_disk(t.one, rd, caller, &id, &is_new, &err);
+			r = cmd_register_disk(t.one, rd, caller, &id, &is_new, &err);
 		}
 		ids[i] = id;
 		cmd_vm_label(rd->m, vl, sizeof(vl));

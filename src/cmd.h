@@ -50,12 +50,14 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_demote_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_failover_entry;
 extern const struct cmd_entry cmd_fence_entry;
 extern const struct cmd_entry hook_fence_host_entry;
 extern const struct cmd_entry hook_host_error_entry;
 extern const struct cmd_entry cmd_manifest_entry;
 extern const struct cmd_entry cmd_recreate_entry;
 extern const struct cmd_entry cmd_register_entry;
+extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry hook_image_ready_entry;
 extern const struct cmd_entry cmd_promote_entry;
@@ -129,6 +131,7 @@ int cmd_run_mirror(struct cmd_ctx *ctx, const struct cmd_entry *e, enum mirror_o
 
 /* ---- the OpenNebula commands (cmd-one.c) ---- */
 struct one_client;
+struct one_error;
 struct store_scan;
 struct store_vm;
 
@@ -204,6 +207,52 @@ const char *cmd_vm_label(const struct manifest *m, char *buf, size_t len);
  * without one). *ret_snap (may be NULL): that SOURCE names a snapshot. */
 const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *default_pool,
 					  const char *pool, const char *rbd, bool *ret_snap);
+
+/* ---- register and recreate, per disk and per VM (cmd-register.c,
+ * cmd-recreate.c): their commands and failover share them. They log what
+ * blocks and print one line per object done. ---- */
+
+/* What registering one disk needs, found by the checks. */
+struct reg_disk {
+	const struct manifest *m;
+	const struct manifest_disk *d;
+	const struct one_obj *image;	/* already registered, or NULL */
+	long same_as;			/* the earlier disk of this run with the same RBD, or -1 */
+	const struct one_obj *ds;	/* where to register it */
+	const struct one_obj *user, *group;
+	char name[256];			/* its NAME here: the manifest's, or NAME-SITE on a clash */
+};
+/* Check every protected disk of vms (mappings, datastore, name, the RBD
+ * here) and plan it (malloc'd array); -EINVAL when something blocks (each
+ * thing logged), nothing created. caller: the caller's user ID or -1. */
+int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
+		      size_t nvms, const struct site_objs *site, int caller, struct reg_disk **ret,
+		      size_t *ret_n);
+/* Register one planned disk (or reuse rd->image), then set its owner.
+ * *ret_id: the image (>= 0 also when only the chown failed). */
+int cmd_register_disk(struct one_client *one, const struct reg_disk *rd,
+		      const struct one_obj *caller, int *ret_id, bool *ret_new, struct one_error *err);
+
+enum start_mode { START_HOLD, START_DEPLOY, START_RELEASE };
+
+struct rec_vm {
+	const struct manifest *m;
+	const struct one_vm *existing;	/* recreated before */
+	const struct one_obj *user, *group;
+	struct tmpl *tmpl;		/* what to allocate; NULL when existing */
+	const struct one_obj *sys_ds;	/* --deploy: the system datastore here */
+	char *notes;			/* lines for the report, malloc'd, or NULL */
+};
+/* Check and plan recreating m (here: this site's VMs, to find one
+ * recreated before; primary: check every disk is primary here when mode
+ * starts it). Returns how many things block (each logged). */
+int cmd_recreate_check(struct cmd_ctx *ctx, struct ceph *c, const struct site_objs *site,
+		       const struct one_vms *here, const struct manifest *m, bool drop,
+		       enum start_mode mode, bool primary, struct rec_vm *rv);
+/* Create (or adopt rv->existing), chown, and start as mode says; one line.
+ * *ret_id: the VM here, -1 when none. */
+int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
+		    const struct one_obj *caller, int *ret_id);
 
 /* ---- fencing a host (cmd-fence.c); the host-error hooks share it ---- */
 

@@ -25,6 +25,7 @@ const struct cmd_entry *const cmd_table[] = {
 	REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
 	&cmd_demote_entry,
 	&cmd_export_entry,
+	&cmd_failover_entry,
 	&cmd_fence_entry,
 	&cmd_help_entry,
 	&hook_image_ready_entry,
@@ -36,6 +37,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_promote_entry,
 	&cmd_recreate_entry,
 	&cmd_register_entry,
+	&cmd_report_entry,
 	&cmd_resync_entry,
 	&cmd_status_entry,
 	REMOTE_TM_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)

@@ -859,6 +859,7 @@ static int drill_stop(struct dr *dr, int argc, char **argv)
 	};
 	struct cmd_ctx *ctx = dr->ctx;
 	struct collect col = { NULL, 0 };
+	struct journal_run run;
 	size_t failed = 0;
 	int r;
 
@@ -879,7 +880,7 @@ static int drill_stop(struct dr *dr, int argc, char **argv)
 	}
 	if (r < 0)
 		return EXIT_UNAVAILABLE;
-	r = journal_read_each(dr->t.ceph, ctx->conf.pool, dr->run_id, ctx->conf.image_timeout, NULL,
+	r = journal_read_each(dr->t.ceph, ctx->conf.pool, dr->run_id, ctx->conf.image_timeout, &run,
 			      collect_fn, &col, NULL);
 	if (r < 0 || reload(dr) < 0) {
 		free(col.v);

@@ -332,7 +332,15 @@ static int delete_snap(struct drill_del *d, const char *run, const char *pool, c
 	drill_snap_name(run, a.snap, sizeof(a.snap));
 	r = open_image(d->peer, pool, rbd, false, &dl, &img);
 	if (r == 0) {
+		rbd_mirror_image_mode_t mode;
+		int k;
+
 		r = ceph_image_call(img, &dl, snap_remove_fn, &a, sizeof(a));
+		/* snapshot mode: the removal travels with the next mirror
+		 * snapshot; take it now, so the replica drops it too */
+		if ((r == 0 || r == -ENOENT) && ceph_mirror_get_mode(img, &dl, &mode) == 0 &&
+		    mode == RBD_MIRROR_IMAGE_MODE_SNAPSHOT && (k = ceph_mirror_snapshot(img, &dl)) < 0)
+			r = k;
 		ceph_image_close(img, &dl);
 	}
 	if (r == -ENOENT) {

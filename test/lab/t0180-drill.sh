@@ -222,6 +222,16 @@ test_expect_success 'drill stop run again: nothing of the drill is left, the sou
 	onedr_sb drill stop >k7 && grep -q "no drill is up" k7
 '
 
+test_expect_success 'a drill start SIGKILLed once its first image is registered, then stop: what the killed step made is found and deleted' '
+	ONEDR_TEST_KILL=register:after "$ONEDR" -c "$TRASH/b.conf" drill start --deploy host-b 1 >k8 2>&1 &
+	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k8 &&
+	test "$(drill_images)" = 1 && test "$(clones_b)" = 1 &&
+	onedr_sb drill stop >k9 2>&1 || { cat k9; false; } &&
+	cat k9 && grep -q "unregister $P/one-2: done: image [0-9]* deleted" k9 &&
+	test "$(drill_images)" = 0 && test "$(clones_b)" = 0 &&
+	test "$(drill_snaps a one-2)" = 0 && replicating
+'
+
 test_expect_success 'the sources, untouched: writes stopped, every disk the same on both sites, still primary on site-a' '
 	kill "$WRITER" && WRITER= && sleep 2 &&
 	snapshot_now a one-1 &&

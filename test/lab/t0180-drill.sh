@@ -222,12 +222,19 @@ test_expect_success 'drill stop run again: nothing of the drill is left, the sou
 	onedr_sb drill stop >k7 && grep -q "no drill is up" k7
 '
 
-test_expect_success 'a drill start SIGKILLed once its first image is registered, then stop: what the killed step made is found and deleted' '
+test_expect_success 'a drill start SIGKILLed once its first image is registered, then stop: what the killed step made is found and deleted, by OpenNebula'"'"'s own Ceph rm, the source untouched' '
+	# site-b'"'"'s oned deletes images with the stock-like datastore/ceph/rm
+	# (rbd_rm_r from the top parent), on site-b'"'"'s cluster
+	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" ceph &&
+	ds=$(call b one.datastorepool.info | python3 -c "import sys, xml.etree.ElementTree as E; print([d.findtext(\"ID\") for d in E.fromstring(sys.stdin.read()) if d.findtext(\"NAME\") == \"ceph-img-b\"][0])") &&
+	call b one.datastore.update "i:$ds" "CEPH_CONF=\"$LAB_B_CONF\"" i:1 >/dev/null &&
 	ONEDR_TEST_KILL=register:after "$ONEDR" -c "$TRASH/b.conf" drill start --deploy host-b 1 >k8 2>&1 &
 	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k8 &&
 	test "$(drill_images)" = 1 && test "$(clones_b)" = 1 &&
 	onedr_sb drill stop >k9 2>&1 || { cat k9; false; } &&
 	cat k9 && grep -q "unregister $P/one-2: done: image [0-9]* deleted" k9 &&
+	grep -q "unclone $P/one-2: done: clone $P/one-2.drill-.* already gone" k9 &&
+	rbd_a info "$POOL/one-2" >/dev/null && rbd_b info "$POOL/one-2" >/dev/null &&
 	test "$(drill_images)" = 0 && test "$(clones_b)" = 0 &&
 	test "$(drill_snaps a one-2)" = 0 && replicating
 '

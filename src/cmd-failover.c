@@ -723,10 +723,17 @@ static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 				failed++;
 				continue;
 			}
-			/* a step done before: what it recorded */
-			if (k == 0 && !st[i].vm->ledger[st[i].disk].measured)
-				ledger_disk_decode(steps[i].rec.data, strlen(steps[i].rec.data),
-						   &st[i].vm->ledger[st[i].disk]);
+			/* the ledger this run kept before the promote: a step
+			 * done before, or rerun after a kill, kept an earlier
+			 * attempt's, and this process's preflight read the disk
+			 * after that promote (primary: 0s) */
+			if (k == 0 && steps[i].rec.data[0]) {
+				struct ledger_disk ld;
+
+				if (ledger_disk_decode(steps[i].rec.data, strlen(steps[i].rec.data),
+						       &ld) == 0)
+					st[i].vm->ledger[st[i].disk] = ld;
+			}
 			if (k == 2 && (id = journal_step_result(&steps[i].rec, "vm_id")))
 				st[i].vm->new_id = atoi(id);
 		}

@@ -14,6 +14,8 @@ P=one-t165-$$
 POOL=$P
 
 test_cleanup() {
+	# an onedr a failed case left stopped (SIGSTOP fault point)
+	[ -r "$TRASH/stopped.pid" ] && kill -9 "$(cat "$TRASH/stopped.pid")" 2>/dev/null
 	for s in a b; do
 		[ -r "$TRASH/$s.pid" ] && kill "$(cat "$TRASH/$s.pid")" 2>/dev/null
 	done
@@ -138,7 +140,7 @@ done
 
 test_expect_success "failover of VM 8 with site-b's oned gone at its register step, oned back: the rerun converges" '
 	ONEDR_TEST_KILL=register:before:1:STOP "$ONEDR" -c "$TRASH/b.conf" failover --force --deploy host-b 8 >k1 2>&1 &
-	pid=$! &&
+	pid=$! && echo $pid >"$TRASH/stopped.pid" &&
 	wait_until 120 "onedr stopped at register" sh -c "ps -o stat= -p $pid | grep -q T" &&
 	kill -9 "$(cat "$TRASH/b.pid")" &&
 	kill -CONT $pid && code=0 && { wait $pid || code=$?; } && cat k1 &&
@@ -150,7 +152,7 @@ test_expect_success "failover of VM 8 with site-b's oned gone at its register st
 
 test_expect_success "failover of VM 9 with site-b's oned restarted while it waits for RUNNING: it converges, so does a rerun" '
 	ONEDR_TEST_KILL=running:before:1:STOP "$ONEDR" -c "$TRASH/b.conf" failover --force --deploy host-b 9 >k1 2>&1 &
-	pid=$! &&
+	pid=$! && echo $pid >"$TRASH/stopped.pid" &&
 	wait_until 120 "onedr stopped at running" sh -c "ps -o stat= -p $pid | grep -q T" &&
 	standin_restart b &&
 	kill -CONT $pid && code=0 && { wait $pid || code=$?; } && cat k1 &&
@@ -164,7 +166,7 @@ test_expect_success 'a run held by a live onedr: refused, naming the holder and 
 	{ cat "$TRASH/b.conf"; echo "CONCURRENCY = 1"; } >c1.conf
 	# alone on its line: $! is then onedr itself
 	ONEDR_TEST_KILL=promote:before:1:STOP "$ONEDR" -c c1.conf failover --force --deploy host-b 10 >k1 2>&1 &
-	pid=$! &&
+	pid=$! && echo $pid >"$TRASH/stopped.pid" &&
 	wait_until 120 "onedr stopped at promote" sh -c "ps -o stat= -p $pid | grep -q T" &&
 	test_exit_code 3 onedr_sb failover --force --deploy host-b 10 >k2 2>err &&
 	cat err && grep -q "is held by .*give --takeover" err &&

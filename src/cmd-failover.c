@@ -554,10 +554,23 @@ static int open_run(struct fo *fo, int argc, char **argv)
 	if (r < 0)
 		return log_error(r, "cannot read the runs of pool '%s'", ctx->conf.pool);
 	open = journal_latest_open(runs, n, JOURNAL_FAILOVER);
+	if (!open) {
+		/* the newest failover run when it ended failed (a step failed:
+		 * oned down, a check): resumed too, so that what it did and
+		 * measured (the ledger before each promote) stays in one run */
+		for (size_t i = 0; i < n; i++)
+			if (runs[i].kind == JOURNAL_FAILOVER &&
+			    (!open || runs[i].created > open->created ||
+			     (runs[i].created == open->created && strcmp(runs[i].id, open->id) > 0)))
+				open = &runs[i];
+		if (open && open->state != JOURNAL_RUN_FAILED)
+			open = NULL;
+	}
 	if (open) {
 		r = journal_open(fo->t.ceph, ctx->conf.pool, open->id, ctx->conf.image_timeout, &fo->j);
 		if (r == 0)
-			printf("resuming run %s (started %lld)\n", open->id, (long long)open->created);
+			printf("resuming run %s (started %lld%s)\n", open->id, (long long)open->created,
+			       open->state == JOURNAL_RUN_FAILED ? ", failed" : "");
 	} else {
 		run.kind = JOURNAL_FAILOVER;
 		snprintf(run.site, sizeof(run.site), "%s", ctx->conf.site);
@@ -582,7 +595,7 @@ static int open_run(struct fo *fo, int argc, char **argv)
 		r = journal_lock_break(fo->j, take);
 		if (r == -ESTALE)
 			return log_error(0, "run %s: --takeover '%s': the run is held by another now",
-					 fo->run_id, take);
+					 fo->run_id, take), r;
 		if (r < 0)
 			return log_error(r, "run %s: cannot take it over from '%s'", fo->run_id, take);
 		printf("run %s taken over from %s\n", fo->run_id, take);
@@ -592,7 +605,7 @@ static int open_run(struct fo *fo, int argc, char **argv)
 	if (r == -EBUSY && holder[0])
 		return log_error(0, "run %s is held by '%s'%s: if that onedr is gone, give --takeover '%s'",
 				 fo->run_id, holder, take ? ", not by the one --takeover names" : "",
-				 holder);
+				 holder), r;
 	if (r < 0)
 		return log_error(r, "run %s: cannot lock it", fo->run_id);
 	fflush(stdout);
@@ -723,10 +736,17 @@ static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 				failed++;
 				continue;
 			}
-			/* a step done before: what it recorded */
-			if (k == 0 && !st[i].vm->ledger[st[i].disk].measured)
-				ledger_disk_decode(steps[i].rec.data, strlen(steps[i].rec.data),
-						   &st[i].vm->ledger[st[i].disk]);
+			/* the ledger this run kept before the promote: a step
+			 * done before, or rerun after a kill, kept an earlier
+			 * attempt's, and this process's preflight read the disk
+			 * after that promote (primary: 0s) */
+			if (k == 0 && steps[i].rec.data[0]) {
+				struct ledger_disk ld;
+
+				if (ledger_disk_decode(steps[i].rec.data, strlen(steps[i].rec.data),
+						       &ld) == 0)
+					st[i].vm->ledger[st[i].disk] = ld;
+			}
 			if (k == 2 && (id = journal_step_result(&steps[i].rec, "vm_id")))
 				st[i].vm->new_id = atoi(id);
 		}

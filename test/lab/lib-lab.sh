@@ -90,6 +90,27 @@ CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f
 # runs in a subshell) sets SA and SB, the pids test_cleanup should kill.
 : "${PW:=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}"
 standins_pids() { SA=$(cat "$TRASH/a.pid" 2>/dev/null) SB=$(cat "$TRASH/b.pid" 2>/dev/null); }
+# standin_start SITE PORT: site's stand-in on its state dir (0: a free port)
+standin_start() {
+	local e= o=${STANDIN_OPTS:-}
+	# site a's stand-in also gets STANDIN_OPTS_A, and the environment
+	# assignments of STANDIN_ENV_A
+	if [ "$1" = a ]; then e=${STANDIN_ENV_A:-} o="${STANDIN_OPTS:-} ${STANDIN_OPTS_A:-}"; fi
+	# shellcheck disable=SC2086
+	env $e "$TOP_SRCDIR/test/oned/oned-standin" --port "$2" --state "$TRASH/oned-$1" --auth "$TRASH/auth" \
+		--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" $o \
+		>"$TRASH/$1.port" 2>>"$TRASH/oned-$1.log" &
+	echo $! >"$TRASH/$1.pid"
+}
+# standin_restart SITE: its stand-in SIGKILLed (oned crashing), then started
+# again on the same state and port
+standin_restart() {
+	local port pid
+	port=$(cat "$TRASH/$1.port") pid=$(cat "$TRASH/$1.pid") &&
+	{ kill -9 "$pid" 2>/dev/null; true; } && wait_until 20 "stand-in $1 gone" sh -c "! kill -0 $pid 2>/dev/null" &&
+	standin_start "$1" "$port" &&
+	wait_until 20 "stand-in $1 listening" test -s "$TRASH/$1.port"
+}
 standins_up() {
 	"$LAB" pool "$P" >/dev/null &&
 	printf "oneadmin:%s\n" "$PW" >"$TRASH/auth" && chmod 600 "$TRASH/auth" &&
@@ -97,16 +118,7 @@ standins_up() {
 	# are recorders that succeed (the tests make the RBDs themselves), unless
 	# STANDIN_OPTS gives another --remotes
 	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph fs local &&
-	for s in a b; do
-		# site a's stand-in also gets STANDIN_OPTS_A, and the environment
-		# assignments of STANDIN_ENV_A
-		if [ "$s" = a ]; then e=${STANDIN_ENV_A:-} o="${STANDIN_OPTS:-} ${STANDIN_OPTS_A:-}"; else e= o=${STANDIN_OPTS:-}; fi
-		# shellcheck disable=SC2086
-		env $e "$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
-			--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" $o \
-			>"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
-		echo $! >"$TRASH/$s.pid"
-	done &&
+	standin_start a 0 && standin_start b 0 &&
 	wait_until 20 "stand-ins listening" test -s "$TRASH/a.port" -a -s "$TRASH/b.port" &&
 	call a one.host.allocate host-a dummy dummy i:-1 >/dev/null &&
 	call b one.host.allocate host-b dummy dummy i:-1 >/dev/null &&
@@ -185,6 +197,46 @@ for v in sorted(ET.fromstring(sys.stdin.read()).findall("VM"), key=lambda v: int
     print("%-4s %-10s %-10s %-8s %-12s %s" % (v.findtext("ID"), v.findtext("NAME"), state,
           hosts[-1].text if hosts else "-", "%s/%s" % (src, v.findtext("USER_TEMPLATE/ONEDR_SOURCE_VM")) if src else "-",
           v.findtext("USER_TEMPLATE/ONEDR_RPO") or "-"))'
+}
+
+# Failing VMs over (t0160, t0165), with the stand-ins of standins_up: VMs
+# made on site-a, their copies on site-b found by ONEDR_SOURCE_VM.
+vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
+vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
+onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
+onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
+# manifests_synced: site-a's manifests of the images in $DISKS are on site-b
+manifests_synced() {
+	onedr_sa status -j >st.json 2>/dev/null
+	python3 - "$DISKS" <<-PY
+	import json, sys
+	m = {i["image"]: i["manifest"] for i in json.load(open("st.json"))["images"]}
+	sys.exit(0 if all(m.get(x) == "synced" for x in sys.argv[1].split()) else 1)
+	PY
+}
+# the VMs on site-b that came from site-a VM $1 (not DONE)
+copies_of() {
+	call b one.vmpool.infoextended i:-2 i:-1 i:-1 i:-1 | python3 -c '
+import sys, xml.etree.ElementTree as ET
+n = [v for v in ET.fromstring(sys.stdin.read()).findall("VM")
+     if v.findtext("USER_TEMPLATE/ONEDR_SOURCE_VM") == sys.argv[1] and v.findtext("STATE") != "6"]
+print(" ".join(v.findtext("ID") for v in n))' "$1"
+}
+running_once() { ids=$(copies_of "$1") && test "$(echo $ids | wc -w)" = 1 && vm_is b "$ids" 3/3; }
+
+# image N MODE: RBD one-N, mirrored in MODE, registered as persistent image N on site-a
+image() {
+	mk_image a "$2" "one-$1" 16 >/dev/null &&
+	call a one.image.allocate "NAME=\"disk-$1\" TYPE=DATABLOCK PERSISTENT=YES SOURCE=$P/one-$1 FORMAT=raw SIZE=16" i:100 b:1 >id &&
+	test "$(cat id)" = "$1"
+}
+# vm N PRIORITY DISK...: VM N on site-a with those images, ONEDR_PRIORITY in USER_TEMPLATE
+vm() {
+	n=$1 prio=$2; shift 2
+	{ echo "NAME = \"vm-$n\""; echo "MEMORY = 64"; echo "CPU = 1"
+	  for d in "$@"; do echo "DISK = [ IMAGE_ID = $d ]"; done; } >tmpl &&
+	call a one.vm.allocate "$(cat tmpl)" b:0 >id && test "$(cat id)" = "$n" &&
+	call a one.vm.update "i:$n" "ONEDR_PRIORITY = \"$prio\"" i:1 >/dev/null
 }
 
 # The execution records of site a's hook ID $1 (oned's HOOKLOG)

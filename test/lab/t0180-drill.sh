@@ -22,18 +22,6 @@ test_cleanup() {
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
 }
 
-vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
-vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
-onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
-onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
-manifests_synced() {
-	onedr_sa status -j >st.json 2>/dev/null
-	python3 - "$DISKS" <<-PY
-	import json, sys
-	m = {i["image"]: i["manifest"] for i in json.load(open("st.json"))["images"]}
-	sys.exit(0 if all(m.get(x) == "synced" for x in sys.argv[1].split()) else 1)
-	PY
-}
 # replicating: every source disk up+replaying on site-b, and site-a sees
 # site-b up+replaying (its peer_sites entry)
 peer_state() { rbd_a mirror image status "$POOL/$1" 2>/dev/null | sed -n '/peer_sites:/,$ s/^    state: *//p'; }
@@ -58,13 +46,8 @@ clones_b() { rbd_b ls "$POOL" | grep -c "\.drill-" || true; }
 drill_snaps() { rbd_on "$1" snap ls --all "$POOL/$2" | grep -c "onedr-drill-" || true; }
 stopped() { grep -q "^State:.*T" "/proc/$1/status" 2>/dev/null; }
 
-image() {
-	mk_image a "$2" "one-$1" 16 >/dev/null &&
-	call a one.image.allocate "NAME=\"disk-$1\" TYPE=DATABLOCK PERSISTENT=YES SOURCE=$P/one-$1 FORMAT=raw SIZE=16" i:100 b:1 >id &&
-	test "$(cat id)" = "$1"
-}
-# vm N NETWORK DISK...
-vm() {
+# vm_net N NETWORK DISK...: as lib-lab.sh's vm, with a NIC on NETWORK, no priority
+vm_net() {
 	n=$1 net=$2; shift 2
 	{ echo "NAME = \"vm-$n\""; echo "MEMORY = 64"; echo "CPU = 1"
 	  echo "NIC = [ NETWORK = \"$net\" ]"
@@ -82,7 +65,7 @@ test_expect_success 'setup: site-a runs 2 VMs on 3 mirrored disks (journal and s
 	  echo "NETWORK_MAP = [ FROM = \"prod\", TO = \"prod-b\" ]"
 	  echo "DRILL_NETWORK_MAP = [ FROM = \"*\", TO = \"drill-net\" ]"; } >>"$TRASH/b.conf" &&
 	image 0 journal && image 1 snapshot && image 2 journal &&
-	vm 0 prod 0 1 && vm 1 prod 2 &&
+	vm_net 0 prod 0 1 && vm_net 1 prod 2 &&
 	for v in 0 1; do call a one.vm.deploy "i:$v" i:0 b:0 i:101 >/dev/null || exit 1; done &&
 	for v in 0 1; do wait_until 60 "VM $v RUNNING" vm_is a $v 3/3 || exit 1; done &&
 	onedr_sa export --all >out 2>err && grep -q "^export: 2 VMs: 0 failed" out &&

@@ -254,6 +254,24 @@ int cmd_recreate_check(struct cmd_ctx *ctx, struct ceph *c, const struct site_ob
 int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
 		    const struct one_obj *caller, int *ret_id);
 
+/* ---- failover's takeover, shared with switchover (cmd-failover.c) ---- */
+struct journal;
+struct failover_opts {
+	bool force, dry_run, drop;	/* --force, --dry-run, --drop-unprotected */
+	const char *deploy;		/* --deploy HOST, or NULL: release */
+	unsigned wait;			/* --wait S; 0: the default */
+	struct journal *j;		/* NULL: failover's own run (resumed or new);
+					 * else the caller's open, locked run, which
+					 * the caller ends */
+};
+/* The failover of the VMs named (ID or SITE:ID of the other site) or all,
+ * as `onedr failover` does it: preflight, then per priority group promote
+ * (forced only with force), register, recreate, start, wait for RUNNING,
+ * each step in the run's journal. ctx's configuration may be loaded
+ * already (a conf_peer_view). Returns the exit code. */
+int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int argc, char **argv,
+		     bool all);
+
 /* ---- fencing a host (cmd-fence.c); the host-error hooks share it ---- */
 
 /* A host to fence: its addresses, and its VMs whose RBDs are checked for

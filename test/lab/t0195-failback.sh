@@ -1,0 +1,3 @@
+#!/bin/sh
+. "$TOP_SRCDIR/test/lab/lib-lab.sh"
+test_done

@@ -367,7 +367,11 @@ static size_t batch(struct sw *sw, struct sw_vm *v, size_t nv, bool disks, const
 
 /* ---- preflight ---- */
 
-static int load_vms(struct sw *sw, int argc, char **argv, bool all)
+/* The VMs named (or all) as the source's oned has them now. A VM with the
+ * note of a switchover to the target was moved by an earlier run: left
+ * out, unless a run is being resumed (a kill after its note, before its
+ * "done"). */
+static int load_vms(struct sw *sw, int argc, char **argv, bool all, bool resuming)
 {
 	struct one_error err = { 0, "" };
 	struct one_vms pool = { 0, NULL };
@@ -398,7 +402,8 @@ static int load_vms(struct sw *sw, int argc, char **argv, bool all)
 		if (all) {
 			vm = pool.v[i];
 			/* switched before (the note), or never deployed */
-			if (tmpl_get(vm->user_tmpl, "ONEDR_SWITCHED_TO") || vm->state == VM_PENDING ||
+			if ((!resuming && tmpl_get(vm->user_tmpl, "ONEDR_SWITCHED_TO")) ||
+			    vm->state == VM_PENDING ||
 			    vm->state == VM_HOLD || vm->state == VM_INIT)
 				continue;
 		} else {
@@ -418,7 +423,7 @@ static int load_vms(struct sw *sw, int argc, char **argv, bool all)
 				continue;
 			}
 			/* moved by an earlier run (its last step wrote the note) */
-			if (tmpl_get(vm->user_tmpl, "ONEDR_SWITCHED_TO") &&
+			if (!resuming && tmpl_get(vm->user_tmpl, "ONEDR_SWITCHED_TO") &&
 			    !strcmp(tmpl_get(vm->user_tmpl, "ONEDR_SWITCHED_TO"), sw->dst->conf.site)) {
 				printf("VM %s/%ld: already switched over to %s (VM %s there)\n",
 				       sw->src->conf.site, id, sw->dst->conf.site,
@@ -582,12 +587,12 @@ static int cmd_switchover(struct cmd_ctx *ctx, int argc, char **argv)
 	code = EXIT_USAGE;
 	printf("switchover from %s to %s (driven from %s)\n", sw.src->conf.site, sw.dst->conf.site,
 	       ctx->conf.site);
-	bad = load_vms(&sw, argc, argv, all);
+	resuming = has_open_run(sw.dst_ceph, ctx->conf.pool, ctx->conf.image_timeout);
+	bad = load_vms(&sw, argc, argv, all, resuming);
 	if (bad < 0) {
 		code = EXIT_UNAVAILABLE;
 		goto out;
 	}
-	resuming = has_open_run(sw.dst_ceph, ctx->conf.pool, ctx->conf.image_timeout);
 	bad += check_disks(&sw, resuming);
 	if (!sw.nvms && !bad) {
 		printf("switchover: no VM to move\n");

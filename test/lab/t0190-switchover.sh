@@ -58,6 +58,9 @@ same_disks() { for d in "$@"; do same_data "$d" || { echo "# $d differs"; return
 # from site-b; VMs 2 (priority 2: disks 3, 4) and 3 (priority 3: disk 5)
 # driven from site-a; then VMs 4.. one per kill point
 DISKS="one-0 one-1 one-2 one-3 one-4 one-5"
+# one VM per kill point: VM k on disk one-(k+2)
+KILLS="4 5 6 7 8 9 10 11 12"
+STEPS="poweroff export demote replayed promote register recreate running note"
 
 test_expect_success 'setup: site-a runs 4 VMs on 6 mirrored Ceph disks; each site reaches the other oned' '
 	standins_up &&
@@ -71,14 +74,15 @@ test_expect_success 'setup: site-a runs 4 VMs on 6 mirrored Ceph disks; each sit
 	image 0 journal && image 1 snapshot && image 2 journal && image 3 journal &&
 	image 4 snapshot && image 5 journal &&
 	vm 0 1 0 1 && vm 1 3 2 && vm 2 2 3 4 && vm 3 3 5 &&
-	for v in 0 1 2 3; do call a one.vm.deploy "i:$v" i:0 b:0 i:101 >/dev/null || exit 1; done &&
-	for v in 0 1 2 3; do wait_until 60 "VM $v RUNNING" vm_is a $v 3/3 || exit 1; done ||
+	for k in $KILLS; do image $((k + 2)) journal && vm $k 2 $((k + 2)) || exit 1; done &&
+	for v in 0 1 2 3 $KILLS; do call a one.vm.deploy "i:$v" i:0 b:0 i:101 >/dev/null || exit 1; done &&
+	for v in 0 1 2 3 $KILLS; do wait_until 60 "VM $v RUNNING" vm_is a $v 3/3 || exit 1; done ||
 	{ cat "$TRASH/oned-a.log"; false; }
 '
 standins_pids
 
 test_expect_success 'setup: exported, written, replicated' '
-	onedr_sa export --all >out 2>err && grep -q "^export: 4 VMs: 0 failed" out &&
+	onedr_sa export --all >out 2>err && grep -q "^export: 13 VMs: 0 failed" out &&
 	for d in $DISKS; do write_data a "$d" 1 || exit 1; done &&
 	for d in one-1 one-4; do snapshot_now a "$d" || exit 1; done &&
 	for d in $DISKS; do wait_until 180 "$d in sync" same_data "$d" || exit 1; done
@@ -156,5 +160,39 @@ test_expect_success 'switchover of VMs 2 and 3 driven from site-a (the source): 
 	onedr_sb report -j >rep.json &&
 	python3 -c "import json; r = json.load(open(\"rep.json\")); assert r[\"kind\"] == \"switchover\" and r[\"state\"] == \"finished\" and r[\"site\"] == \"site-a\", r"
 '
+
+# SIGKILL at each kind of step, between its action and its "done" (the
+# record says "started": the rerun must find what the action did), then
+# run again, from site-a every other time: the same run resumes.
+images=6
+set -- $STEPS
+for k in $KILLS; do
+	step=$1; shift
+	images=$((images + 1))
+	test_expect_success "switchover SIGKILLed after its $step step of VM $k, run again: converges, nothing twice" "
+		write_data a one-$((k + 2)) 1 &&
+		ONEDR_TEST_KILL=$step:after \"\$ONEDR\" -c \"\$TRASH/b.conf\" switchover --to site-b --deploy host-b $k >k1 2>&1;
+		test \$? = 137 || { cat k1; false; } &&
+		tail -n 3 k1 &&
+		if [ \$((k % 2)) = 0 ]; then rerun=onedr_sa; else rerun=onedr_sb; fi &&
+		\$rerun switchover --to site-b --deploy host-b $k >k2 2>&1 || { cat k2; false; } &&
+		grep -q '^resuming run' k2 &&
+		running_once $k && switched $k &&
+		test \"\$(count b one.imagepool.info IMAGE)\" = $images &&
+		is_primary b one-$((k + 2)) && is_non_primary a one-$((k + 2)) &&
+		same_disks one-$((k + 2)) &&
+		onedr_sb report -j >rep.json &&
+		python3 - $step <<-PY
+		import json, sys
+		r = json.load(open('rep.json'))
+		assert r['kind'] == 'switchover' and r['state'] == 'finished', r['state']
+		s = r['steps']
+		assert all(x['state'] == 'done' for x in s), s
+		killed = [x for x in s if x['step'] == sys.argv[1]]
+		assert len(killed) == 1 and killed[0]['attempt'] == 2, killed
+		assert len(s) == 9, len(s)
+		PY
+	"
+done
 
 test_done

@@ -70,6 +70,7 @@ struct fb {
 	struct site_objs stale_site;
 	struct journal *j;
 	unsigned wait;
+	bool resuming;		/* an open run is resumed */
 	struct fb_img *imgs;
 	size_t nimgs;
 	struct fb_vm *vms;
@@ -447,8 +448,8 @@ static int classify(struct fb *fb, const char *pool, char **names, size_t n, siz
 				       fb->newer->conf.site, cmp.local == COPY_REPLICA ? "" :
 				       cmp.local == COPY_DEMOTED && cmp.peer == COPY_PRIMARY &&
 				       cmp.newer == NEWER_PEER ? ": to resync" : ": nothing to fail back");
-			if (named && cmp.local == COPY_REPLICA) {
-				/* resynced before: kept, its steps are done */
+			if (named && cmp.local == COPY_REPLICA && fb->resuming) {
+				/* the open run resynced it: kept, its steps are done */
 			} else {
 				continue;
 			}
@@ -549,6 +550,7 @@ static int cmd_failback(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *stale_arg = args_get(&ctx->args, "stale");
 	bool dry_run = args_has(&ctx->args, "dry-run"), local_named, found;
 	struct run_objs ro = { &fb, NULL, 0 };
+	struct journal_run run_hdr;
 	struct mirror_item *listed = NULL;
 	size_t nlisted = 0, newer_here = 0, failed = 0, n, named;
 	char **names = NULL, open_id[JOURNAL_ID_MAX] = "", options[512], run_opts[512] = "";
@@ -575,6 +577,7 @@ static int cmd_failback(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (found) {
 		/* a rerun: the run's site holds the newer copies */
+		fb.resuming = true;
 		set_sites(&fb, !local_named);
 		if (stale_arg && strcmp(stale_arg, fb.stale->conf.site)) {
 			log_error(0, "run %s (open) makes %s the replica: --stale '%s' contradicts it",
@@ -583,7 +586,7 @@ static int cmd_failback(struct cmd_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		r = journal_read_each(fb.newer_c, ctx->conf.pool, open_id, ctx->conf.image_timeout,
-				      NULL, collect_obj, &ro, NULL);
+				      &run_hdr, collect_obj, &ro, NULL);
 		if (r < 0) {
 			log_error(r, "cannot read run %s", open_id);
 			goto out;

@@ -149,11 +149,11 @@ for v in 2 3 4 5; do
 	step=$1; shift
 	d=one-$((v + 1))
 	test_expect_success "failback SIGKILLed after its $step step ($d of VM $v), run again: converges" "
-		ONEDR_TEST_KILL=$step:after \\"\\$ONEDR\\" -c \\"\\$TRASH/a.conf\\" failback $d >k1 2>&1;
-		test \\$? = 137 || { cat k1; false; } &&
+		ONEDR_TEST_KILL=$step:after \"\$ONEDR\" -c \"\$TRASH/a.conf\" failback $d >k1 2>&1;
+		test \$? = 137 || { cat k1; false; } &&
 		tail -n 2 k1 &&
-		if [ \\$((v % 2)) = 0 ]; then rerun=onedr_sb; else rerun=onedr_sa; fi &&
-		\\$rerun failback >k2 2>&1 || { cat k2; false; } &&
+		if [ \$((v % 2)) = 0 ]; then rerun=onedr_sb; else rerun=onedr_sa; fi &&
+		\$rerun failback >k2 2>&1 || { cat k2; false; } &&
 		cat k2 && grep -q '^resuming run' k2 &&
 		vm_is a $v 8/0 && running_once $v &&
 		wait_until 240 'replica' replica_of_b $d &&

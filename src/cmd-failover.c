@@ -395,7 +395,7 @@ static int begin(struct fo *fo, int argc, char **argv, bool all)
 	struct cmd_ctx *ctx = fo->ctx;
 	struct takeover *t = &fo->t;
 
-	if (cmd_load_site_conf(ctx) < 0)
+	if (!ctx->conf.site && cmd_load_site_conf(ctx) < 0)
 		return EXIT_USAGE;
 	t->scan = calloc(1, sizeof(*t->scan));
 	if (!t->scan)
@@ -758,27 +758,21 @@ static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 	return failed;
 }
 
-static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
+int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int argc, char **argv,
+		     bool all)
 {
 	struct fo fo = { 0 };
-	const char *host_arg = args_get(&ctx->args, "deploy");
-	bool all = args_has(&ctx->args, "all");
+	const char *host_arg = o->deploy;
 	size_t failed = 0, groups = 0;
 	int code, bad;
 
 	fo.ctx = ctx;
-	fo.force = args_has(&ctx->args, "force");
-	fo.dry_run = args_has(&ctx->args, "dry-run");
-	fo.drop = args_has(&ctx->args, "drop-unprotected");
-	fo.wait = args_number(&ctx->args, "wait", WAIT_DEFAULT);
+	fo.force = o->force;
+	fo.dry_run = o->dry_run;
+	fo.drop = o->drop;
+	fo.wait = o->wait ? o->wait : WAIT_DEFAULT;
 	fo.mode = host_arg ? START_DEPLOY : START_RELEASE;
 	fo.host = -1;
-	if (all == (argc > 0)) {
-		log_error(0, "name VMs (ID or SITE:ID of the other site), or --all, not both");
-		cmd_usage(&cmd_failover_entry, false);
-		return EXIT_USAGE;
-	}
-	cmd_catch_signals();
 	code = begin(&fo, argc, argv, all);
 	if (code != 0)
 		goto out;
@@ -813,7 +807,10 @@ static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	one_pool_init(&fo, fo.ctx->conf.concurrency);
-	if (open_run(&fo, argc, argv) < 0) {
+	if (o->j) {	/* the caller's run (switchover) */
+		fo.j = o->j;
+		snprintf(fo.run_id, sizeof(fo.run_id), "%s", journal_header(o->j)->id);
+	} else if (open_run(&fo, argc, argv) < 0) {
 		code = EXIT_UNAVAILABLE;
 		goto out;
 	}
@@ -830,6 +827,8 @@ static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
 		i = j;
 	}
 	code = failed || cmd_interrupted() ? EXIT_PARTIAL : fo.t.refused ? EXIT_PARTIAL : EXIT_OK;
+	if (o->j)
+		goto out;	/* the caller ends its run */
 	if (!failed && !cmd_interrupted())
 		journal_finish(fo.j, JOURNAL_RUN_FINISHED, code);
 	else
@@ -837,7 +836,8 @@ static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
 	printf("failover: run %s %s: %zu groups run, %zu steps not done (onedr report %s)\n",
 	       fo.run_id, failed ? "failed" : "finished", groups, failed, fo.run_id);
 out:
-	journal_close(fo.j);
+	if (!o->j)
+		journal_close(fo.j);
 	for (size_t i = 0; i < fo.nvms; i++)
 		free(fo.vms[i].ledger);
 	free(fo.vms);
@@ -850,6 +850,25 @@ out:
 	one_pool_free(&fo);
 	cmd_takeover_end(&fo.t);
 	return code;
+}
+
+static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct failover_opts o = { 0 };
+	bool all = args_has(&ctx->args, "all");
+
+	o.deploy = args_get(&ctx->args, "deploy");
+	o.force = args_has(&ctx->args, "force");
+	o.dry_run = args_has(&ctx->args, "dry-run");
+	o.drop = args_has(&ctx->args, "drop-unprotected");
+	o.wait = args_number(&ctx->args, "wait", WAIT_DEFAULT);
+	if (all == (argc > 0)) {
+		log_error(0, "name VMs (ID or SITE:ID of the other site), or --all, not both");
+		cmd_usage(&cmd_failover_entry, false);
+		return EXIT_USAGE;
+	}
+	cmd_catch_signals();
+	return cmd_failover_run(ctx, &o, argc, argv, all);
 }
 
 const struct cmd_entry cmd_failover_entry = {

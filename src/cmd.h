@@ -51,6 +51,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_demote_entry;
 extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_failback_entry;
 extern const struct cmd_entry cmd_failover_entry;
 extern const struct cmd_entry cmd_fence_entry;
 extern const struct cmd_entry hook_fence_host_entry;
@@ -64,6 +65,7 @@ extern const struct cmd_entry hook_image_ready_entry;
 extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_resync_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_switchover_entry;
 extern const struct cmd_entry cmd_unfence_entry;
 extern const struct cmd_entry cmd_version_entry;
 REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_EXTERN, REMOTE_ENTRY_EXTERN)
@@ -254,6 +256,45 @@ int cmd_recreate_check(struct cmd_ctx *ctx, struct ceph *c, const struct site_ob
  * *ret_id: the VM here, -1 when none. */
 int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
 		    const struct one_obj *caller, int *ret_id);
+
+/* ---- failover's takeover, shared with switchover (cmd-failover.c) ---- */
+struct journal;
+struct failover_opts {
+	bool force, dry_run, drop;	/* --force, --dry-run, --drop-unprotected */
+	const char *deploy;		/* --deploy HOST, or NULL: release */
+	unsigned wait;			/* --wait S; 0: the default */
+	struct journal *j;		/* NULL: failover's own run (resumed or new);
+					 * else the caller's open, locked run, which
+					 * the caller ends */
+};
+/* The failover of the VMs named (ID or SITE:ID of the other site) or all,
+ * as `onedr failover` does it: preflight, then per priority group promote
+ * (forced only with force), register, recreate, start, wait for RUNNING,
+ * each step in the run's journal. ctx's configuration may be loaded
+ * already (a conf_peer_view). Returns the exit code. */
+int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int argc, char **argv,
+		     bool all);
+
+/* ---- what switchover and failback share (cmd-twosite.c) ---- */
+struct run_step;
+enum journal_kind;
+/* The peer's view of the configuration (conf_peer_view) in a copy of ctx
+ * (same args; free its conf only), after checking site (may be NULL) is
+ * this site or the peer: *ret_local says it is this one. Logs its error. */
+int cmd_twosite_views(struct cmd_ctx *ctx, const char *site, struct cmd_ctx *peer_view,
+		      bool *ret_local);
+/* The newest open run of kind in pool on c, resumed ("resuming run ID"),
+ * else a new one; locked. Logs its error. */
+int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum journal_kind kind,
+			 const char *site, const char *options, struct journal **ret);
+/* One line per step, as failover prints them. */
+void cmd_twosite_progress(void *arg, const struct run_step *s);
+/* one.vm.info, parsed. */
+int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct one_error *err);
+/* Power VM id off (hard: poweroff-hard) if RUNNING or UNKNOWN, and wait
+ * up to wait seconds until it is POWEROFF; what happened in detail. */
+int cmd_twosite_poweroff(struct one_client *one, int id, bool hard, unsigned wait, char *detail,
+			 size_t len);
 
 /* ---- fencing a host (cmd-fence.c); the host-error hooks share it ---- */
 

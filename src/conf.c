@@ -25,6 +25,7 @@ void conf_init(struct onedr_conf *conf)
 	conf->promote_wait = 60;
 	conf->concurrency = 16;
 	conf->one_timeout = 30;
+	conf->peer_one_timeout = 30;
 	conf->fence_expire = 30 * 86400;
 	conf->fence_wait = 60;
 }
@@ -47,6 +48,8 @@ void conf_free(struct onedr_conf *conf)
 	ceph_opts_free(&conf->peer);
 	free(conf->one_endpoint);
 	free(conf->one_auth);
+	free(conf->peer_one_endpoint);
+	free(conf->peer_one_auth);
 	free(conf->signing_key);
 	free(conf->remotes);
 	while (conf->maps) {
@@ -204,29 +207,38 @@ const struct conf_map *conf_map_find(const struct onedr_conf *conf, enum map_kin
 	return name ? any : NULL;
 }
 
-static int load_one(const struct tmpl_attr *vec, const char *path,
+/* ONE, or PEER_ONE (peer: the other site's oned, for switchover and failback). */
+static int load_one(const struct tmpl_attr *vec, const char *path, bool peer,
 		    struct onedr_conf *conf, struct conf_error *err)
 {
+	const char *name = peer ? "PEER_ONE" : "ONE";
+	char **endpoint = peer ? &conf->peer_one_endpoint : &conf->one_endpoint;
+	char **auth = peer ? &conf->peer_one_auth : &conf->one_auth;
+	unsigned *timeout = peer ? &conf->peer_one_timeout : &conf->one_timeout;
 	int r = 0;
 
 	if (!vec->sub && vec->value)
 		return conf_fail(err, path, vec, -EINVAL,
-				 "ONE must be a vector attribute, like ONE = [ ENDPOINT = \"...\" ]");
+				 "%s must be a vector attribute, like %s = [ ENDPOINT = \"...\" ]",
+				 name, name);
 	for (const struct tmpl_attr *a = vec->sub; a; a = a->next) {
 		if (!strcmp(a->name, "ENDPOINT"))
-			r = conf_set_string(&conf->one_endpoint, a->value);
+			r = conf_set_string(endpoint, a->value);
 		else if (!strcmp(a->name, "AUTH"))
-			r = conf_set_string(&conf->one_auth, a->value);
+			r = conf_set_string(auth, a->value);
 		else if (!strcmp(a->name, "TIMEOUT")) {
-			if (parse_seconds(a->value, 86400, &conf->one_timeout) < 0)
+			if (parse_seconds(a->value, 86400, timeout) < 0)
 				return conf_fail(err, path, a, -EINVAL,
-						 "ONE/TIMEOUT: expected a number of seconds from 1 to 86400, got '%s'",
-						 a->value);
+						 "%s/TIMEOUT: expected a number of seconds from 1 to 86400, got '%s'",
+						 name, a->value);
 		} else
-			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in ONE", a->name);
+			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in %s", a->name,
+					 name);
 		if (r < 0)
 			return r;
 	}
+	if (peer && !*endpoint)
+		return conf_fail(err, path, vec, -EINVAL, "PEER_ONE needs an ENDPOINT");
 	return 0;
 }
 
@@ -295,7 +307,9 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 		else if (!strcmp(a->name, "TIMEOUT"))
 			r = load_timeouts(a, path, conf, err);
 		else if (!strcmp(a->name, "ONE"))
-			r = load_one(a, path, conf, err);
+			r = load_one(a, path, false, conf, err);
+		else if (!strcmp(a->name, "PEER_ONE"))
+			r = load_one(a, path, true, conf, err);
 		else if (!strcmp(a->name, "DATASTORE_MAP"))
 			r = load_map(a, MAP_DATASTORE, path, conf, err);
 		else if (!strcmp(a->name, "NETWORK_MAP"))
@@ -422,4 +436,80 @@ int conf_load(struct onedr_conf *conf, const char *path, bool must_exist,
 	if (r < 0)
 		return r;
 	return conf_set_string(&conf->path, path);
+}
+
+static int dup_or_null(char **field, const char *value)
+{
+	if (!value)
+		return 0;
+	return conf_set_string(field, value);
+}
+
+static int ceph_opts_copy(struct ceph_opts *to, const struct ceph_opts *from)
+{
+	int r;
+
+	to->connect_timeout = from->connect_timeout;
+	to->op_timeout = from->op_timeout;
+	if ((r = dup_or_null(&to->cluster, from->cluster)) < 0 ||
+	    (r = dup_or_null(&to->conf, from->conf)) < 0 ||
+	    (r = dup_or_null(&to->id, from->id)) < 0)
+		return r;
+	return dup_or_null(&to->keyring, from->keyring);
+}
+
+int conf_peer_view(const struct onedr_conf *conf, struct onedr_conf *ret)
+{
+	struct conf_map **link;
+	int r;
+
+	if (!conf->site || !conf->peer_name)
+		return -ENOTCONN;
+	if (!conf->peer_one_endpoint)
+		return -ENOENT;
+	conf_init(ret);
+	ret->image_timeout = conf->image_timeout;
+	ret->promote_wait = conf->promote_wait;
+	ret->concurrency = conf->concurrency;
+	ret->one_timeout = conf->peer_one_timeout;
+	ret->peer_one_timeout = conf->one_timeout;
+	ret->mirror_snapshot = conf->mirror_snapshot;
+	ret->fence_expire = conf->fence_expire;
+	ret->fence_wait = conf->fence_wait;
+	if ((r = dup_or_null(&ret->path, conf->path)) < 0 ||
+	    (r = dup_or_null(&ret->site, conf->peer_name)) < 0 ||
+	    (r = dup_or_null(&ret->peer_name, conf->site)) < 0 ||
+	    (r = dup_or_null(&ret->pool, conf->pool)) < 0 ||
+	    (r = ceph_opts_copy(&ret->ceph, &conf->peer)) < 0 ||
+	    (r = ceph_opts_copy(&ret->peer, &conf->ceph)) < 0 ||
+	    (r = dup_or_null(&ret->one_endpoint, conf->peer_one_endpoint)) < 0 ||
+	    (r = dup_or_null(&ret->one_auth, conf->peer_one_auth ? conf->peer_one_auth :
+			     conf->one_auth)) < 0 ||
+	    (r = dup_or_null(&ret->peer_one_endpoint, conf->one_endpoint)) < 0 ||
+	    (r = dup_or_null(&ret->peer_one_auth, conf->one_auth)) < 0 ||
+	    (r = dup_or_null(&ret->signing_key, conf->signing_key)) < 0 ||
+	    (r = dup_or_null(&ret->remotes, conf->remotes)) < 0)
+		goto fail;
+	/* the maps read backwards: this site's name -> the peer's */
+	link = &ret->maps;
+	for (const struct conf_map *m = conf->maps; m; m = m->next) {
+		struct conf_map *v = calloc(1, sizeof(*v));
+
+		if (!v || !(v->from = strdup(m->to)) || !(v->to = strdup(m->from))) {
+			if (v)
+				free(v->from);
+			free(v);
+			r = -ENOMEM;
+			goto fail;
+		}
+		v->kind = m->kind;
+		v->keep_addresses = m->keep_addresses;
+		v->line = m->line;
+		*link = v;
+		link = &v->next;
+	}
+	return 0;
+fail:
+	conf_free(ret);
+	return r;
 }

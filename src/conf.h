@@ -9,6 +9,8 @@
  *   CONCURRENCY = "16"
  *   ONE     = [ ENDPOINT = "http://localhost:2633/RPC2", AUTH = "/var/lib/one/.one/one_auth",
  *               TIMEOUT = "30" ]
+ *   PEER_ONE = [ ENDPOINT = "http://site-a:2633/RPC2", AUTH = "/var/lib/one/.one/site-a_auth",
+ *               TIMEOUT = "30" ]   # the other site's oned (switchover, failback)
  *   DATASTORE_MAP = [ FROM = "ceph-img", TO = "ceph-img-b" ]
  *   NETWORK_MAP   = [ FROM = "public", TO = "public-b", KEEP_ADDRESSES = "NO" ]
  *   USER_MAP      = [ FROM = "*", TO = "*" ]
@@ -81,6 +83,9 @@ struct onedr_conf {
 	char *one_endpoint;	/* NULL: $ONE_XMLRPC, else http://localhost:2633/RPC2 */
 	char *one_auth;		/* NULL: $ONE_AUTH, else ~/.one/one_auth */
 	unsigned one_timeout;	/* seconds, per XML-RPC call */
+	char *peer_one_endpoint;	/* PEER_ONE: the other site's oned; NULL: not configured */
+	char *peer_one_auth;	/* NULL: the same session file as ONE's */
+	unsigned peer_one_timeout;
 	struct conf_map *maps;	/* in file order */
 	char *signing_key;	/* the manifests' key file; NULL: not configured */
 	bool mirror_snapshot;	/* MIRROR_MODE = "snapshot"; default journal */
@@ -112,6 +117,14 @@ const char *conf_map_kind_name(enum map_kind kind);	/* "DATASTORE_MAP" ... */
 
 /* OpenNebula's remotes directory: REMOTES, else the default. */
 const char *conf_remotes(const struct onedr_conf *conf);
+
+/* The configuration as the peer site sees it, for commands that act on
+ * both sites (switchover, failback): SITE and PEER/NAME, CEPH and PEER,
+ * ONE and PEER_ONE swapped, every map read backwards (FROM and TO
+ * swapped: this site's names to the peer's; where two names of the peer
+ * map to one here, the first in the file wins). Free with conf_free.
+ * -ENOTCONN: no SITE or no PEER; -ENOENT: no PEER_ONE. */
+int conf_peer_view(const struct onedr_conf *conf, struct onedr_conf *ret);
 
 /* Replace *field by a copy of value. */
 int conf_set_string(char **field, const char *value);

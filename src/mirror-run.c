@@ -816,3 +816,28 @@ int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *it
 	}
 	return batch_run(n, ctx->concurrency, run_one, &run);
 }
+
+int mirror_resync_estimate(struct ceph *c, const char *pool, const char *image, double timeout,
+			   uint64_t *ret_size, uint64_t *ret_used, bool *ret_measured)
+{
+	struct timespec dl = deadline_after(timeout);
+	struct measure m = { 0, 0, false };
+	struct ceph_image *img;
+	rados_ioctx_t io;
+	int r;
+
+	r = ceph_pool(c, pool, &io);
+	if (r == 0)
+		r = ceph_image_open(io, image, true, &dl, &img);
+	if (r < 0)
+		return r;
+	r = ceph_image_call(img, &dl, measure_fn, &m, sizeof(m));
+	dl = deadline_after(timeout);
+	ceph_image_close(img, &dl);
+	if (r < 0)
+		return r;
+	*ret_size = m.size;
+	*ret_used = m.used;
+	*ret_measured = m.measured;
+	return 0;
+}

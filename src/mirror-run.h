@@ -7,7 +7,9 @@
 #ifndef ONEDR_MIRROR_RUN_H
 #define ONEDR_MIRROR_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mirror.h"
 
@@ -16,5 +18,12 @@ enum mirror_op { MIRROR_OP_PROMOTE, MIRROR_OP_DEMOTE, MIRROR_OP_RESYNC };
 /* Run op on every item. Returns 0 when it ran (see each item's outcome),
  * -errno when nothing could run. */
 int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *items, size_t n);
+
+/* What a resync of pool/image on c would copy, as resync prints it before
+ * starting (and --dry-run without starting): the image size, and the
+ * allocated bytes from the object map (measured) or, without a valid
+ * fast-diff, the size. Any role: failback shows it before it demotes. */
+int mirror_resync_estimate(struct ceph *c, const char *pool, const char *image, double timeout,
+			   uint64_t *ret_size, uint64_t *ret_used, bool *ret_measured);
 
 #endif

@@ -34,7 +34,7 @@ enum {
 	VM_SUSPENDED = 5, VM_DONE = 6, VM_POWEROFF = 8, VM_UNDEPLOYED = 9,
 	VM_CLONING = 10, VM_CLONING_FAILURE = 11,
 };
-enum { LCM_RUNNING = 3 };
+enum { LCM_RUNNING = 3, LCM_UNKNOWN = 16 };
 
 struct one_vm {
 	int id, uid, gid;

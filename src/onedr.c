@@ -26,6 +26,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_demote_entry,
 	&cmd_drill_entry,
 	&cmd_export_entry,
+	&cmd_failback_entry,
 	&cmd_failover_entry,
 	&cmd_fence_entry,
 	&cmd_help_entry,
@@ -41,6 +42,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_resync_entry,
 	&cmd_status_entry,
+	&cmd_switchover_entry,
 	REMOTE_TM_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
 	REMOTE_TM_SSH_ACTIONS(REMOTE_SSH_ENTRY_REF, REMOTE_SSH_ENTRY_REF)
 	&cmd_unfence_entry,

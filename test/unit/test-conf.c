@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -219,6 +220,52 @@ int main(void)
 	ok(load("FENCE_WAIT = \"1h\"\n", &conf, &err) == -EINVAL && strstr(err.msg, "FENCE_WAIT"),
 	   "FENCE_WAIT must be a number of seconds");
 	conf_free(&conf);
+
+	/* PEER_ONE and the peer's view (switchover, failback) */
+	{
+		struct onedr_conf v;
+		const char *to = NULL;
+
+		ok(load("SITE = \"site-b\"\nCEPH = [ CONF = \"/b/ceph.conf\", POOL = \"p\" ]\n"
+			"PEER = [ NAME = \"site-a\", CONF = \"/a/ceph.conf\", KEYRING = \"/a/k\" ]\n"
+			"ONE = [ ENDPOINT = \"http://b:2633/RPC2\", AUTH = \"/b/auth\" ]\n"
+			"PEER_ONE = [ ENDPOINT = \"http://a:2633/RPC2\", TIMEOUT = \"7\" ]\n"
+			"DATASTORE_MAP = [ FROM = \"ceph-img\", TO = \"ceph-img-b\" ]\n"
+			"NETWORK_MAP = [ FROM = \"lan\", TO = \"lan-b\", KEEP_ADDRESSES = \"YES\" ]\n"
+			"USER_MAP = [ FROM = \"*\", TO = \"*\" ]\n", &conf, &err) == 0,
+		   "PEER_ONE loads: %s", err.msg);
+		is_str(conf.peer_one_endpoint, "http://a:2633/RPC2", "PEER_ONE/ENDPOINT is read");
+		ok(conf.peer_one_timeout == 7 && conf.one_timeout == 30, "PEER_ONE/TIMEOUT is its own");
+		ok(conf_peer_view(&conf, &v) == 0, "the peer's view of it");
+		is_str(v.site, "site-a", "the view's SITE is the peer's NAME");
+		is_str(v.peer_name, "site-b", "its PEER is this site");
+		is_str(v.ceph.conf, "/a/ceph.conf", "its CEPH is PEER");
+		is_str(v.ceph.keyring, "/a/k", "with PEER's keyring");
+		is_str(v.peer.conf, "/b/ceph.conf", "its PEER is CEPH");
+		is_str(v.one_endpoint, "http://a:2633/RPC2", "its ONE is PEER_ONE");
+		is_str(v.one_auth, "/b/auth", "PEER_ONE without AUTH uses ONE's");
+		ok(v.one_timeout == 7, "with PEER_ONE's timeout");
+		is_str(v.pool, "p", "the same pool");
+		ok(conf_map_find(&v, MAP_DATASTORE, "ceph-img-b", &to) && !strcmp(to, "ceph-img"),
+		   "its maps go backwards: this site's name to the peer's");
+		ok(conf_map_find(&v, MAP_DATASTORE, "ceph-img", &to) == NULL,
+		   "the peer's name is no longer a FROM");
+		ok(conf_map_find(&v, MAP_NETWORK, "lan-b", &to) && !strcmp(to, "lan") &&
+		   conf_map_find(&v, MAP_NETWORK, "lan-b", &to)->keep_addresses,
+		   "KEEP_ADDRESSES stays with its map");
+		ok(conf_map_find(&v, MAP_USER, "bob", &to) && !strcmp(to, "bob"), "'*' stays '*'");
+		conf_free(&v);
+		conf_free(&conf);
+		ok(load("SITE = \"b\"\nPEER = [ NAME = \"a\" ]\n", &conf, &err) == 0 &&
+		   conf_peer_view(&conf, &v) == -ENOENT, "no PEER_ONE: no view (-ENOENT)");
+		conf_free(&conf);
+		ok(load("SITE = \"b\"\n", &conf, &err) == 0 && conf_peer_view(&conf, &v) == -ENOTCONN,
+		   "no PEER: no view (-ENOTCONN)");
+		conf_free(&conf);
+		ok(load("PEER_ONE = [ AUTH = \"/x\" ]\n", &conf, &err) == -EINVAL &&
+		   strstr(err.msg, "PEER_ONE needs an ENDPOINT"), "PEER_ONE needs an ENDPOINT: %s", err.msg);
+		conf_free(&conf);
+	}
 
 	unlink(path);
 	conf_init(&conf);

@@ -1,0 +1,158 @@
+/*
+ * cmd-twosite.c: what switchover and failback share: each site's view of
+ * the configuration (this site's onedr.conf and conf_peer_view), a run of
+ * the journal resumed or created on one site's cluster and locked, the
+ * progress line of a step, and powering a VM off on one site's oned.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "journal.h"
+#include "log.h"
+#include "one-calls.h"
+#include "run.h"
+
+int cmd_twosite_views(struct cmd_ctx *ctx, const char *site, struct cmd_ctx *peer_view,
+		      bool *ret_local)
+{
+	int r;
+
+	if (!ctx->conf.peer_name)
+		return log_error(0, "no PEER in %s: %s acts on both sites and needs the other one's "
+				 "Ceph (PEER) and oned (PEER_ONE)",
+				 ctx->conf.path ? ctx->conf.path : "onedr.conf", ctx->name), -EINVAL;
+	if (site && strcmp(site, ctx->conf.site) && strcmp(site, ctx->conf.peer_name))
+		return log_error(0, "no site '%s': this site is '%s' and its peer '%s'", site,
+				 ctx->conf.site, ctx->conf.peer_name), -EINVAL;
+	*peer_view = *ctx;	/* the same command line; its args stay ctx's */
+	r = conf_peer_view(&ctx->conf, &peer_view->conf);
+	if (r == -ENOENT)
+		return log_error(0, "no PEER_ONE in %s: %s needs %s's oned (PEER_ONE = [ ENDPOINT "
+				 "= \"...\", AUTH = \"...\" ])",
+				 ctx->conf.path ? ctx->conf.path : "onedr.conf", ctx->name,
+				 ctx->conf.peer_name), r;
+	if (r < 0)
+		return log_error(r, "configuration"), r;
+	*ret_local = site && !strcmp(site, ctx->conf.site);
+	return 0;
+}
+
+int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum journal_kind kind,
+			 const char *site, const char *options, struct journal **ret)
+{
+	struct journal_run *runs = NULL, run = { 0 };
+	const struct journal_run *open;
+	char holder[160] = "";
+	size_t n = 0;
+	int r;
+
+	r = journal_list(c, pool, timeout, &runs, &n, NULL);
+	if (r < 0)
+		return log_error(r, "cannot read the runs of pool '%s'", pool);
+	open = journal_latest_open(runs, n, kind);
+	if (open) {
+		r = journal_open(c, pool, open->id, timeout, ret);
+		if (r == 0)
+			printf("resuming run %s (started %lld)\n", open->id, (long long)open->created);
+	} else {
+		run.kind = kind;
+		snprintf(run.site, sizeof(run.site), "%s", site);
+		snprintf(run.options, sizeof(run.options), "%s", options);
+		r = journal_create(c, pool, &run, timeout, ret);
+		if (r == 0)
+			printf("run %s\n", journal_header(*ret)->id);
+	}
+	free(runs);
+	if (r < 0)
+		return log_error(r, "cannot open a run in pool '%s'", pool);
+	r = journal_lock(*ret, holder, sizeof(holder));
+	if (r < 0) {
+		log_error(r, "run %s%s%s", journal_header(*ret)->id, holder[0] ? " is held by " : "",
+			  holder);
+		journal_close(*ret);
+		*ret = NULL;
+		return r;
+	}
+	fflush(stdout);
+	return 0;
+}
+
+void cmd_twosite_progress(void *arg, const struct run_step *s)
+{
+	(void)arg;
+	printf("%s %s %s %s: %s%s%s\n", s->key.group, s->key.vm, s->key.step, s->key.object,
+	       run_outcome_name(s->outcome), s->rec.detail[0] ? ": " : "", s->rec.detail);
+	fflush(stdout);
+}
+
+int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct one_error *err)
+{
+	char *xml = NULL;
+	int r = one_vm_info(one, id, &xml, err);
+
+	if (r == 0)
+		r = one_vm_parse(xml, strlen(xml), ret);
+	free(xml);
+	return r;
+}
+
+int cmd_twosite_poweroff(struct one_client *one, int id, bool hard, unsigned wait, char *detail,
+			 size_t len)
+{
+	time_t end = time(NULL) + wait;
+	bool asked = false;
+
+	for (;;) {
+		struct one_error err = { 0, "" };
+		struct one_vm *vm = NULL;
+		int r = cmd_twosite_vm(one, id, &vm, &err);
+		int state, lcm;
+
+		if (r < 0) {
+			snprintf(detail, len, "VM %d: %s", id, err.msg[0] ? err.msg : strerror(-r));
+			return r;
+		}
+		state = vm->state;
+		lcm = vm->lcm_state;
+		one_vm_free(vm);
+		if (state == VM_POWEROFF) {
+			snprintf(detail, len, "VM %d %s", id, asked ? "POWEROFF" : "already POWEROFF");
+			return 0;
+		}
+		if (state == VM_DONE) {
+			snprintf(detail, len, "VM %d is DONE", id);
+			return -ENOENT;
+		}
+		/* RUNNING, or UNKNOWN (its host not monitored: a site back
+		 * from the dead): ask once; other ACTIVE states are on their
+		 * way somewhere: wait */
+		if (!asked && state == VM_ACTIVE && (lcm == LCM_RUNNING || lcm == LCM_UNKNOWN)) {
+			r = one_vm_action(one, hard ? "poweroff-hard" : "poweroff", id, &err);
+			if (r < 0) {
+				snprintf(detail, len, "VM %d: poweroff: %s", id,
+					 err.msg[0] ? err.msg : strerror(-r));
+				return r;
+			}
+			asked = true;
+		} else if (state != VM_ACTIVE) {
+			snprintf(detail, len, "VM %d is in state %d, not RUNNING nor POWEROFF: "
+				 "power it off by hand", id, state);
+			return -EINVAL;
+		}
+		if (cmd_interrupted())
+			return -EINTR;
+		if (time(NULL) >= end) {
+			snprintf(detail, len, "VM %d not POWEROFF after %us (state %d lcm %d)", id, wait,
+				 state, lcm);
+			return -ETIMEDOUT;
+		}
+		sleep(1);
+	}
+}

@@ -1,0 +1,198 @@
+#!/bin/sh
+# t0190-switchover: onedr switchover, a planned move with both sites up.
+# VMs with Ceph disks run on site-a; `onedr switchover --to site-b` powers
+# them off there (lowest priority first), exports them a last time, demotes
+# their disks, waits until site-b has replayed each demotion, promotes
+# there without force, registers, recreates and starts them in priority
+# order; the old VMs stay POWEROFF with a note. Driven from site-b (the
+# target) and from site-a (the source, its maps read backwards). The md5 of
+# every disk is then the same on both sites. A switchover SIGKILLed at each
+# kind of step (ONEDR_TEST_KILL) and run again converges with no duplicate.
+. "$TOP_SRCDIR/test/lab/lib-lab.sh"
+
+P=one-t190-$$
+POOL=$P
+SA= SB=
+
+test_cleanup() {
+	[ -n "$SA" ] && kill "$SA" 2>/dev/null
+	[ -n "$SB" ] && kill "$SB" 2>/dev/null
+	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
+}
+
+vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
+vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
+onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
+onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
+# the VMs on site-b that came from site-a VM $1 (not DONE)
+copies_of() {
+	call b one.vmpool.infoextended i:-2 i:-1 i:-1 i:-1 | python3 -c '
+import sys, xml.etree.ElementTree as ET
+n = [v for v in ET.fromstring(sys.stdin.read()).findall("VM")
+     if v.findtext("USER_TEMPLATE/ONEDR_SOURCE_VM") == sys.argv[1] and v.findtext("STATE") != "6"]
+print(" ".join(v.findtext("ID") for v in n))' "$1"
+}
+running_once() { ids=$(copies_of "$1") && test "$(echo $ids | wc -w)" = 1 && vm_is b "$ids" 3/3; }
+# site-a's VM $1 is POWEROFF with the note naming its copy on site-b
+switched() {
+	vm_is a "$1" 8/0 && call a one.vm.info "i:$1" >sw.xml &&
+	grep -q "<ONEDR_SWITCHED_TO><!\[CDATA\[site-b\]\]></ONEDR_SWITCHED_TO>" sw.xml &&
+	grep -q "<ONEDR_SWITCHED_VM><!\[CDATA\[$(copies_of "$1")\]\]></ONEDR_SWITCHED_VM>" sw.xml &&
+	grep -q "<ONEDR_SWITCHOVER_RUN>" sw.xml
+}
+image() {
+	mk_image a "$2" "one-$1" 16 >/dev/null &&
+	call a one.image.allocate "NAME=\"disk-$1\" TYPE=DATABLOCK PERSISTENT=YES SOURCE=$P/one-$1 FORMAT=raw SIZE=16" i:100 b:1 >id &&
+	test "$(cat id)" = "$1"
+}
+vm() {
+	n=$1 prio=$2; shift 2
+	{ echo "NAME = \"vm-$n\""; echo "MEMORY = 64"; echo "CPU = 1"
+	  for d in "$@"; do echo "DISK = [ IMAGE_ID = $d ]"; done; } >tmpl &&
+	call a one.vm.allocate "$(cat tmpl)" b:0 >id && test "$(cat id)" = "$n" &&
+	call a one.vm.update "i:$n" "ONEDR_PRIORITY = \"$prio\"" i:1 >/dev/null
+}
+same_disks() { for d in "$@"; do same_data "$d" || { echo "# $d differs"; return 1; }; done; }
+
+# VMs 0 (priority 1: disks 0, 1) and 1 (priority 3: disk 2) move driven
+# from site-b; VMs 2 (priority 2: disks 3, 4) and 3 (priority 3: disk 5)
+# driven from site-a; then VMs 4.. one per kill point
+DISKS="one-0 one-1 one-2 one-3 one-4 one-5"
+# one VM per kill point: VM k on disk one-(k+2)
+KILLS="4 5 6 7 8 9 10 11 12"
+STEPS="poweroff export demote replayed promote register recreate running note"
+
+test_expect_success 'setup: site-a runs 4 VMs on 6 mirrored Ceph disks; each site reaches the other oned' '
+	standins_up &&
+	echo "PEER_ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/a.port")/RPC2\", AUTH = \"$TRASH/auth\" ]" >>"$TRASH/b.conf" &&
+	echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-sys-b\" ]" >>"$TRASH/b.conf" &&
+	{ echo "PEER_ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/b.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"
+	  echo "DATASTORE_MAP = [ FROM = \"ceph-img-b\", TO = \"ceph-img\" ]"
+	  echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys-b\", TO = \"ceph-sys\" ]"
+	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
+	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >>"$TRASH/a.conf" &&
+	image 0 journal && image 1 snapshot && image 2 journal && image 3 journal &&
+	image 4 snapshot && image 5 journal &&
+	vm 0 1 0 1 && vm 1 3 2 && vm 2 2 3 4 && vm 3 3 5 &&
+	for k in $KILLS; do image $((k + 2)) journal && vm $k 2 $((k + 2)) || exit 1; done &&
+	for v in 0 1 2 3 $KILLS; do call a one.vm.deploy "i:$v" i:0 b:0 i:101 >/dev/null || exit 1; done &&
+	for v in 0 1 2 3 $KILLS; do wait_until 60 "VM $v RUNNING" vm_is a $v 3/3 || exit 1; done ||
+	{ cat "$TRASH/oned-a.log"; false; }
+'
+standins_pids
+
+test_expect_success 'setup: exported, written, replicated' '
+	onedr_sa export --all >out 2>err && grep -q "^export: 13 VMs: 0 failed" out &&
+	for d in $DISKS; do write_data a "$d" 1 || exit 1; done &&
+	for d in one-1 one-4; do snapshot_now a "$d" || exit 1; done &&
+	for d in $DISKS; do wait_until 180 "$d in sync" same_data "$d" || exit 1; done
+'
+
+test_expect_success 'switchover without --to, or to an unknown site: refused' '
+	test_exit_code 2 onedr_sb switchover 0 1 >out 2>err && grep -q "to SITE" err &&
+	test_exit_code 2 onedr_sb switchover --to site-z 0 >out 2>err && grep -q "no site .site-z." err
+'
+
+test_expect_success 'switchover --dry-run: the preflight on both sites, nothing changed, no run' '
+	onedr_sb switchover --to site-b --deploy host-b --dry-run 0 1 >out 2>err ||
+	{ cat out err; false; } &&
+	grep -q "^switchover from site-a to site-b (driven from site-b)" out &&
+	grep -q "^VM site-a/0 (vm-0): priority 1, 2 disks" out &&
+	grep -q "^preflight on site-b:" out && grep -q "dry run: nothing was changed" out &&
+	vm_is a 0 3/3 && vm_is a 1 3/3 &&
+	for d in $DISKS; do is_primary a "$d" || exit 1; done &&
+	test "$(count b one.imagepool.info IMAGE)" = 0 &&
+	test_exit_code 2 onedr_sb report >out 2>err
+'
+
+test_expect_success 'switchover of VMs 0 and 1 driven from site-b: RUNNING there, old ones POWEROFF with a note, md5 equal' '
+	write_data a one-0 1 && write_data a one-2 1 &&
+	onedr_sb switchover --to site-b --deploy host-b 0 1 >out 2>err ||
+	{ cat out err; false; } &&
+	cat out &&
+	running_once 0 && running_once 1 && switched 0 && switched 1 &&
+	vm_is a 2 3/3 && vm_is a 3 3/3 &&
+	for d in one-0 one-1 one-2; do is_primary b "$d" && is_non_primary a "$d" || exit 1; done &&
+	for d in one-3 one-4 one-5; do is_primary a "$d" || exit 1; done &&
+	same_disks one-0 one-1 one-2 &&
+	test "$(count b one.imagepool.info IMAGE)" = 3 &&
+	onedr_sb report -j >rep.json &&
+	python3 - <<-PY
+	import json
+	r = json.load(open("rep.json"))
+	assert r["kind"] == "switchover" and r["state"] == "finished", (r["kind"], r["state"])
+	s = r["steps"]
+	assert all(x["state"] == "done" for x in s), s
+	def one(vm, step):
+	    return [x for x in s if x["vm"] == "site-a/%d" % vm and x["step"] == step]
+	# powered off lowest priority first: VM 1 (3) before VM 0 (1)
+	assert one(1, "poweroff")[0]["ended"] <= one(0, "poweroff")[0]["started"]
+	for v, n in ((0, 2), (1, 1)):
+	    for step, k in (("poweroff", 1), ("export", 1), ("demote", n), ("replayed", n),
+	                    ("promote", n), ("register", n), ("recreate", 1), ("running", 1), ("note", 1)):
+	        assert len(one(v, step)) == k, (v, step, one(v, step))
+	# every demotion replayed before the first promote
+	assert max(x["ended"] for x in s if x["step"] == "replayed") <= min(x["started"] for x in s if x["step"] == "promote")
+	assert max(x["ended"] for x in one(0, "running")) <= min(x["started"] for x in one(1, "promote"))
+	PY
+'
+
+test_expect_success 'the moved disks replicate back to site-a: a write on site-b reaches it' '
+	write_data b one-0 1 &&
+	wait_until 120 "one-0 in sync" same_data one-0
+'
+
+test_expect_success 'a rerun of the finished switchover moves nothing and creates nothing' '
+	onedr_sb switchover --to site-b --deploy host-b 0 1 >out 2>err ||
+	{ cat out err; false; } &&
+	test "$(count b one.imagepool.info IMAGE)" = 3 &&
+	running_once 0 && running_once 1 && switched 0 && switched 1
+'
+
+test_expect_success 'switchover of VMs 2 and 3 driven from site-a (the source): the same result' '
+	onedr_sa switchover --to site-b --deploy host-b 2 3 >out 2>err ||
+	{ cat out err; false; } &&
+	grep -q "^switchover from site-a to site-b (driven from site-a)" out &&
+	running_once 2 && running_once 3 && switched 2 && switched 3 &&
+	for d in $DISKS; do is_primary b "$d" && is_non_primary a "$d" || exit 1; done &&
+	same_disks $DISKS &&
+	test "$(count b one.imagepool.info IMAGE)" = 6 &&
+	onedr_sb report -j >rep.json &&
+	python3 -c "import json; r = json.load(open(\"rep.json\")); assert r[\"kind\"] == \"switchover\" and r[\"state\"] == \"finished\" and r[\"site\"] == \"site-a\", r"
+'
+
+# SIGKILL at each kind of step, between its action and its "done" (the
+# record says "started": the rerun must find what the action did), then
+# run again, from site-a every other time: the same run resumes.
+images=6
+set -- $STEPS
+for k in $KILLS; do
+	step=$1; shift
+	images=$((images + 1))
+	test_expect_success "switchover SIGKILLed after its $step step of VM $k, run again: converges, nothing twice" "
+		write_data a one-$((k + 2)) 1 &&
+		ONEDR_TEST_KILL=$step:after \"\$ONEDR\" -c \"\$TRASH/b.conf\" switchover --to site-b --deploy host-b $k >k1 2>&1;
+		test \$? = 137 || { cat k1; false; } &&
+		tail -n 3 k1 &&
+		if [ \$((k % 2)) = 0 ]; then rerun=onedr_sa; else rerun=onedr_sb; fi &&
+		\$rerun switchover --to site-b --deploy host-b $k >k2 2>&1 || { cat k2; false; } &&
+		grep -q '^resuming run' k2 &&
+		running_once $k && switched $k &&
+		test \"\$(count b one.imagepool.info IMAGE)\" = $images &&
+		is_primary b one-$((k + 2)) && is_non_primary a one-$((k + 2)) &&
+		same_disks one-$((k + 2)) &&
+		onedr_sb report -j >rep.json &&
+		python3 - $step <<-PY
+		import json, sys
+		r = json.load(open('rep.json'))
+		assert r['kind'] == 'switchover' and r['state'] == 'finished', r['state']
+		s = r['steps']
+		assert all(x['state'] == 'done' for x in s), s
+		killed = [x for x in s if x['step'] == sys.argv[1]]
+		assert len(killed) == 1 and killed[0]['attempt'] == 2, killed
+		assert len(s) == 9, len(s)
+		PY
+	"
+done
+
+test_done

@@ -446,6 +446,23 @@ static int begin(struct fo *fo, int argc, char **argv, bool all)
 	return 0;
 }
 
+/* --label L: keep the VMs selected that have label L (or a sub-label of
+ * it) in their USER_TEMPLATE LABELS. */
+static int select_label(struct fo *fo, const char *label)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fo->t.nvms; i++)
+		if (prio_has_label(tmpl_get(fo->t.vms[i]->m->user_tmpl, "LABELS"), label))
+			fo->t.vms[n++] = fo->t.vms[i];
+	if (n == 0) {
+		log_error(0, "--label: none of the VMs selected has the label '%s'", label);
+		return EXIT_USAGE;
+	}
+	fo->t.nvms = n;
+	return 0;
+}
+
 static int cmp_prio(const void *a, const void *b)
 {
 	const struct fo_vm *x = a, *y = b;
@@ -628,6 +645,11 @@ static int open_run(struct fo *fo, int argc, char **argv)
 			snprintf(run.options, sizeof(run.options), "--all");
 		if (fo->force)
 			strncat(run.options, " --force", sizeof(run.options) - strlen(run.options) - 1);
+		if (args_get(&ctx->args, "label")) {
+			strncat(run.options, " --label ", sizeof(run.options) - strlen(run.options) - 1);
+			strncat(run.options, args_get(&ctx->args, "label"),
+				sizeof(run.options) - strlen(run.options) - 1);
+		}
 		r = journal_create(fo->t.ceph, ctx->conf.pool, &run, ctx->conf.image_timeout, &fo->j);
 		if (r == 0)
 			printf("run %s\n", journal_header(fo->j)->id);
@@ -824,6 +846,8 @@ static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
 	fo.live = isatty(STDOUT_FILENO);
 	cmd_catch_signals();
 	code = begin(&fo, argc, argv, all);
+	if (code == 0 && args_get(&ctx->args, "label"))
+		code = select_label(&fo, args_get(&ctx->args, "label"));
 	if (code != 0)
 		goto out;
 	fo.caller = cmd_caller(fo.t.one, &fo.t.site);
@@ -914,7 +938,7 @@ out:
 
 const struct cmd_entry cmd_failover_entry = {
 	.name = "failover",
-	.usage = "[--force] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [-j | -x] (VM... | --all)",
+	.usage = "[--force] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [--label L] [-j | -x] (VM... | --all)",
 	.summary = "fail VMs over to this site, group by group, journaled and resumable",
 	.help =
 	"Run it on the surviving site. A preflight first: the manifests (retired\n"
@@ -951,6 +975,9 @@ const struct cmd_entry cmd_failover_entry = {
 		  "they are released to the scheduler" },
 		{ "drop-unprotected", 0, ARG_FLAG, NULL, 0,
 		  "recreate VMs without their disks not on Ceph" },
+		{ "label", 0, ARG_STRING, "L", 0,
+		  "only the VMs (named, or --all) with the OpenNebula\n"
+		  "label L or a sub-label of it (L/...)" },
 		{ "wait", 0, ARG_NUMBER, "S", 86400,
 		  "how long each VM may take to be RUNNING (default 600)" },
 		CMD_OPT_JSON,

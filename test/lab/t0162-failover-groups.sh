@@ -120,6 +120,16 @@ test_expect_success 'the preflight shows each VM group and where its priority ca
 	grep -q "^would fail over VM site-a/2 (vm-2) in group priority-3" out
 '
 
+test_expect_success '--label selects the VMs with a label or a sub-label of it' '
+	onedr_sb failover --force --dry-run --all --label prod >out 2>err &&
+	grep "^would fail over" out &&
+	test "$(grep -c "^would fail over" out)" = 2 &&
+	grep -q "^would fail over VM site-a/0 (vm-0) in group priority-1$" out &&
+	grep -q "^would fail over VM site-a/1 (vm-1) in group priority-2$" out &&
+	test_exit_code 2 onedr_sb failover --force --dry-run --all --label pro >out 2>err &&
+	grep -q "^ERROR: failover: --label: none of the VMs selected has the label '"'"'pro'"'"'$" err
+'
+
 test_expect_success 'failover -j of VMs 0 1 2 on a pipe: one progress line per step on stderr, the report as JSON on stdout, groups in order' '
 	onedr_sb failover --force --deploy host-b -j 0 1 2 >rep.json 2>err || { cat rep.json err; false; } &&
 	cat err &&

@@ -19,10 +19,11 @@
  *   ARGUMENTS = "$TEMPLATE"
  *   ARGUMENTS_STDIN = "yes"
  *   TIMEOUT = "120"
- * works from the payload alone, without any XML-RPC call: the extended VM
- * document has every disk's SOURCE, POOL_NAME and TM_MAD. What it lacks
- * (image TYPEs, the owner of persistent images; vm-export.h) is kept from
- * the manifest the disks already hold.
+ * works from the payload: the extended VM document has every disk's
+ * SOURCE, POOL_NAME and TM_MAD. What it lacks (image TYPEs, the owner of
+ * persistent images; vm-export.h) is kept from the manifest the disks
+ * already hold; the name of the system datastore, when no volatile disk
+ * names it, is the one XML-RPC call (one.datastorepool.info).
  *
  * One API hook per call that changes what a manifest holds (one.vm.update,
  * updateconf, attach, detach, attachnic, detachnic, resize, diskresize,
@@ -194,7 +195,33 @@ static int protect_connect(struct protect *p)
 	return cmd_connect(p->ctx, false, &p->ceph, NULL, NULL) < 0 ? EXIT_UNAVAILABLE : 0;
 }
 
-/* The state hook: the payload alone. */
+/*
+ * The payload names the VM's system datastore by ID only (HISTORY DS_ID),
+ * and by name only through a volatile disk on it. Without one, its name is
+ * asked of oned (one call): failover and recreate --deploy map it by name
+ * (SYSTEM_DATASTORE_MAP). Not fatal: without it the manifest keeps the name
+ * the disks' manifest already has, if any.
+ */
+static void sys_ds_from_oned(struct protect *p, const struct one_vm *vm, struct manifest *m)
+{
+	struct one_client *one = NULL;
+	const struct one_obj *ds;
+	struct site_objs site;
+
+	if (m->sys_ds || vm->ds_id < 0)
+		return;
+	if (cmd_one_connect(p->ctx, &one) == 0 && cmd_site_load(one, SITE_DS, &site) == 0) {
+		if ((ds = one_objs_by_id(&site.ds, vm->ds_id)))
+			m->sys_ds = strdup(ds->name);
+		cmd_site_free(&site);
+	}
+	one_client_free(one);
+	if (!m->sys_ds)
+		printf("VM %d (%s): the name of its system datastore (ID %d) is not known\n",
+		       vm->id, vm->name, vm->ds_id);
+}
+
+/* The state hook: the payload alone (and oned for what sys_ds_from_oned says). */
 static int from_state(struct protect *p, const struct hook_payload *pl)
 {
 	struct manifest_error merr = { "" };
@@ -210,13 +237,17 @@ static int from_state(struct protect *p, const struct hook_payload *pl)
 		return EXIT_OK;
 	}
 	r = vm_export_build(vm, NULL, NULL, p->ctx->conf.site, (long long)time(NULL), &m, &merr);
-	one_vm_free(vm);
-	if (r < 0)
+	if (r < 0) {
+		one_vm_free(vm);
 		return log_error(0, "VM: %s", merr.msg[0] ? merr.msg : strerror(-r)), EXIT_USAGE;
+	}
 	/* what the payload lacks is kept from the manifest already there */
 	code = protect_connect(p);
-	if (code == 0)
+	if (code == 0) {
+		sys_ds_from_oned(p, vm, m);
 		code = protect_vm(p, m, true);
+	}
+	one_vm_free(vm);
 	manifest_free(m);
 	return code;
 }

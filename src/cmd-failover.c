@@ -623,6 +623,7 @@ static int open_run(struct fo *fo, int argc, char **argv)
 	struct cmd_ctx *ctx = fo->ctx;
 	struct journal_run *runs = NULL, run = { 0 };
 	const struct journal_run *open;
+	const char *take = args_get(&ctx->args, "takeover");
 	char holder[160] = "";
 	size_t n = 0;
 	int r;
@@ -659,8 +660,24 @@ static int open_run(struct fo *fo, int argc, char **argv)
 		return log_error(r, "cannot open a run in pool '%s'", ctx->conf.pool);
 	snprintf(fo->run_id, sizeof(fo->run_id), "%s", journal_header(fo->j)->id);
 	r = journal_lock(fo->j, holder, sizeof(holder));
+	if (r == -EBUSY && take && !strcmp(holder, take)) {
+		/* on the user's word: the holder is cut off from Ceph, its lock broken */
+		r = journal_lock_break(fo->j, take);
+		if (r == -ESTALE)
+			return log_error(0, "run %s: --takeover '%s': the run is held by another now",
+					 fo->run_id, take);
+		if (r < 0)
+			return log_error(r, "run %s: cannot take it over from '%s'", fo->run_id, take);
+		printf("run %s taken over from %s\n", fo->run_id, take);
+		holder[0] = '\0';
+		r = journal_lock(fo->j, holder, sizeof(holder));
+	}
+	if (r == -EBUSY && holder[0])
+		return log_error(0, "run %s is held by '%s'%s: if that onedr is gone, give --takeover '%s'",
+				 fo->run_id, holder, take ? ", not by the one --takeover names" : "",
+				 holder);
 	if (r < 0)
-		return log_error(r, "run %s%s%s", fo->run_id, holder[0] ? " is held by " : "", holder);
+		return log_error(r, "run %s: cannot lock it", fo->run_id);
 	fflush(stdout);
 	return 0;
 }
@@ -938,7 +955,7 @@ out:
 
 const struct cmd_entry cmd_failover_entry = {
 	.name = "failover",
-	.usage = "[--force] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [--label L] [-j | -x] (VM... | --all)",
+	.usage = "[--force] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [--takeover HOLDER] [--label L] [-j | -x] (VM... | --all)",
 	.summary = "fail VMs over to this site, group by group, journaled and resumable",
 	.help =
 	"Run it on the surviving site. A preflight first: the manifests (retired\n"
@@ -957,11 +974,14 @@ const struct cmd_entry cmd_failover_entry = {
 	"RUNNING before the next group. Every step is recorded in the run journal\n"
 	"(RADOS objects onedr.runs and onedr.run.ID in the pool) before and after:\n"
 	"a rerun resumes the newest unfinished failover run, skips what is done\n"
-	"and creates nothing twice. On a terminal, a line per group with its\n"
-	"counts; else one line per step. At the end, one row per VM (group, the\n"
-	"VM there -> its ID here, state, RPO, disks); -j or -x print the run as\n"
-	"'onedr report -j/-x' does instead, the rest going to stderr.\n"
-	"Without --force the peer site must answer and every promote is orderly.\n"
+	"and creates nothing twice. A run is held by one onedr at a time (a\n"
+	"RADOS lock): one killed on this host is taken over by the rerun; one on\n"
+	"another host (or alive) only with --takeover. On a terminal, a line per\n"
+	"group with its counts; else one line per step. At the end, one row per\n"
+	"VM (group, the VM there -> its ID here, state, RPO, disks); -j or -x\n"
+	"print the run as 'onedr report -j/-x' does instead, the rest going to\n"
+	"stderr. Without --force the peer site must answer and every promote is\n"
+	"orderly.\n"
 	"Exit code 0 all done, 1 a step failed or was interrupted (rerun it), 2\n"
 	"refused (usage, configuration, preflight: nothing changed), 3 the cluster,\n"
 	"oned or the journal could not be used.\n",
@@ -980,6 +1000,9 @@ const struct cmd_entry cmd_failover_entry = {
 		  "label L or a sub-label of it (L/...)" },
 		{ "wait", 0, ARG_NUMBER, "S", 86400,
 		  "how long each VM may take to be RUNNING (default 600)" },
+		{ "takeover", 0, ARG_STRING, "HOLDER", 0,
+		  "take the run over from HOLDER (as the error named\n"
+		  "it): its Ceph client is blocklisted, its lock broken" },
 		CMD_OPT_JSON,
 		CMD_OPT_XML,
 		CMD_OPT_END

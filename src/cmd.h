@@ -49,6 +49,7 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_demote_entry;
+extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_failover_entry;
 extern const struct cmd_entry cmd_fence_entry;

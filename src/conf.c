@@ -180,7 +180,8 @@ static int load_timeouts(const struct tmpl_attr *vec, const char *path,
 }
 
 static const char *const map_names[MAP_KINDS] = {
-	"DATASTORE_MAP", "NETWORK_MAP", "USER_MAP", "GROUP_MAP", "SYSTEM_DATASTORE_MAP"
+	"DATASTORE_MAP", "NETWORK_MAP", "USER_MAP", "GROUP_MAP", "SYSTEM_DATASTORE_MAP",
+	"DRILL_NETWORK_MAP"
 };
 
 const char *conf_map_kind_name(enum map_kind kind)
@@ -207,7 +208,7 @@ const struct conf_map *conf_map_find(const struct onedr_conf *conf, enum map_kin
 		}
 	}
 	if (any && name)
-		*ret_to = name;
+		*ret_to = strcmp(any->to, "*") ? any->to : name;
 	return name ? any : NULL;
 }
 
@@ -249,7 +250,8 @@ static int load_map(const struct tmpl_attr *vec, enum map_kind kind, const char 
 				 name, name);
 	for (const struct tmpl_attr *a = vec->sub; a; a = a->next)
 		if (strcmp(a->name, "FROM") && strcmp(a->name, "TO") &&
-		    (kind != MAP_NETWORK || strcmp(a->name, "KEEP_ADDRESSES")))
+		    ((kind != MAP_NETWORK && kind != MAP_DRILL_NETWORK) ||
+		     strcmp(a->name, "KEEP_ADDRESSES")))
 			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in %s",
 					 a->name, name);
 	from = tmpl_attr_get(vec, "FROM");
@@ -257,7 +259,11 @@ static int load_map(const struct tmpl_attr *vec, enum map_kind kind, const char 
 	keep = tmpl_attr_get(vec, "KEEP_ADDRESSES");
 	if (!from || !*from || !to || !*to)
 		return conf_fail(err, path, vec, -EINVAL, "%s needs FROM and TO", name);
-	if ((!strcmp(from, "*")) != (!strcmp(to, "*")))
+	if (kind == MAP_DRILL_NETWORK && !strcmp(to, "*"))
+		return conf_fail(err, path, vec, -EINVAL,
+				 "%s: TO must name an isolated network, not \"*\" (a drill VM never joins its production network)",
+				 name);
+	if (kind != MAP_DRILL_NETWORK && (!strcmp(from, "*")) != (!strcmp(to, "*")))
 		return conf_fail(err, path, vec, -EINVAL,
 				 "%s: \"*\" maps every other name to itself: FROM and TO must both be \"*\"",
 				 name);
@@ -349,6 +355,8 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 			r = load_map(a, MAP_GROUP, path, conf, err);
 		else if (!strcmp(a->name, "SYSTEM_DATASTORE_MAP"))
 			r = load_map(a, MAP_SYSTEM_DATASTORE, path, conf, err);
+		else if (!strcmp(a->name, "DRILL_NETWORK_MAP"))
+			r = load_map(a, MAP_DRILL_NETWORK, path, conf, err);
 		else if (!strcmp(a->name, "PRIORITY"))
 			r = load_priority(a, path, conf, err);
 		else if (a->sub || !a->value)

@@ -14,6 +14,7 @@
  *   USER_MAP      = [ FROM = "*", TO = "*" ]
  *   GROUP_MAP     = [ FROM = "users", TO = "users" ]
  *   SYSTEM_DATASTORE_MAP = [ FROM = "ceph-sys", TO = "ceph-sys-b" ]
+ *   DRILL_NETWORK_MAP = [ FROM = "public", TO = "drill-isolated", KEEP_ADDRESSES = "YES" ]
  *   SIGNING_KEY   = "/etc/one/onedr.key"
  *   MIRROR_MODE   = "journal"
  *   REMOTES       = "/var/lib/one/remotes"
@@ -28,6 +29,11 @@
  * both volatile disks (registered in an image datastore here) and VMs.
  * FROM = "*" with TO = "*" maps every name not listed to the same name; a
  * name no map covers is an error, never a guess.
+ * DRILL_NETWORK_MAP is the network a drill VM (onedr drill) gets instead of
+ * its NIC's: an isolated one. It is the only map a drill uses for NICs
+ * (never NETWORK_MAP: a drill VM must not join production); FROM = "*"
+ * takes a TO other than "*" (every network not listed into one isolated
+ * network), and TO = "*" is refused.
  *
  * MIRROR_MODE is the mode the hooks and remotes enable mirroring in
  * ("journal", the default, or "snapshot"; clones always go in journal
@@ -59,12 +65,13 @@ struct ceph_opts {
 	unsigned op_timeout;	/* rados_mon_op_timeout and rados_osd_op_timeout */
 };
 
-enum map_kind { MAP_DATASTORE, MAP_NETWORK, MAP_USER, MAP_GROUP, MAP_SYSTEM_DATASTORE, MAP_KINDS };
+enum map_kind { MAP_DATASTORE, MAP_NETWORK, MAP_USER, MAP_GROUP, MAP_SYSTEM_DATASTORE,
+		MAP_DRILL_NETWORK, MAP_KINDS };
 
 struct conf_map {
 	enum map_kind kind;
 	char *from, *to;	/* "*" and "*": every other name to itself */
-	bool keep_addresses;	/* NETWORK_MAP: keep the NICs' IP and MAC */
+	bool keep_addresses;	/* NETWORK_MAP, DRILL_NETWORK_MAP: keep the NICs' IP and MAC */
 	int line;		/* where it was configured */
 	struct conf_map *next;
 };
@@ -116,7 +123,7 @@ int conf_load(struct onedr_conf *conf, const char *path, bool must_exist,
 	      struct conf_error *ret_err);
 
 /* The map of kind for name: NULL when none covers it. *ret_to is the name
- * on this site (name itself for a "*" map). */
+ * on this site (name itself for a "*" map to "*", else the map's TO). */
 const struct conf_map *conf_map_find(const struct onedr_conf *conf, enum map_kind kind,
 				     const char *name, const char **ret_to);
 const char *conf_map_kind_name(enum map_kind kind);	/* "DATASTORE_MAP" ... */

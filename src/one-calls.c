@@ -102,6 +102,13 @@ int one_image_chown(struct one_client *c, int id, int uid, int gid, struct one_e
 		       uid, gid);
 }
 
+int one_image_delete(struct one_client *c, int id, struct one_error *err)
+{
+	char o[16];
+
+	return call_id(c, "one.image.delete", id_str(o, sizeof(o), id), NULL, err, "(i)", id);
+}
+
 int one_imagepool_info(struct one_client *c, int filter, char **ret_xml, struct one_error *err)
 {
 	return call_string(c, "one.imagepool.info", NULL, ret_xml, err, "(iii)", filter, -1, -1);

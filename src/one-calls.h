@@ -38,6 +38,8 @@ int one_image_allocate(struct one_client *c, const char *tmpl, int ds_id,
 		       bool skip_capacity_check, int *ret_id, struct one_error *err);
 int one_image_info(struct one_client *c, int id, char **ret_xml, struct one_error *err);
 int one_image_chown(struct one_client *c, int id, int uid, int gid, struct one_error *err);
+/* one.image.delete: oned runs the datastore's rm (drill stop only, drill.h). */
+int one_image_delete(struct one_client *c, int id, struct one_error *err);
 int one_imagepool_info(struct one_client *c, int filter, char **ret_xml, struct one_error *err);
 
 /* Datastores, networks, users, groups, hosts. */

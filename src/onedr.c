@@ -24,6 +24,7 @@
 const struct cmd_entry *const cmd_table[] = {
 	REMOTE_DATASTORE_ACTIONS(REMOTE_ENTRY_REF, REMOTE_ENTRY_REF)
 	&cmd_demote_entry,
+	&cmd_drill_entry,
 	&cmd_export_entry,
 	&cmd_failover_entry,
 	&cmd_fence_entry,

@@ -5,8 +5,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "run.h"
@@ -39,6 +42,25 @@ const char *run_outcome_name(enum run_outcome o)
 	case RUN_JOURNAL: return "journal error";
 	}
 	return "?";
+}
+
+/* Test only (README "Fault points"): ONEDR_TEST_KILL=STEP:WHEN[:N[:STOP]]
+ * sends this process SIGKILL (or SIGSTOP) at the Nth step named STEP
+ * (default the first) to reach WHEN: "before" (its "started" recorded, its
+ * action not run) or "after" (its action done, its "done" not recorded),
+ * the two points where a crash leaves a step "started". */
+static void test_kill(const struct run_step *s, const char *when)
+{
+	static unsigned seen;
+	const char *e = getenv("ONEDR_TEST_KILL");
+	char step[64], at[16], sig[8] = "KILL";
+	unsigned nth = 1;
+
+	if (!e || sscanf(e, "%63[^:]:%15[^:]:%u:%7s", step, at, &nth, sig) < 2 ||
+	    strcmp(step, s->key.step) || strcmp(at, when))
+		return;
+	if (__atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) == nth)
+		kill(getpid(), strcmp(sig, "STOP") ? SIGKILL : SIGSTOP);
 }
 
 static void one_step(struct batch *b, struct run_step *s)
@@ -87,7 +109,10 @@ static void one_step(struct batch *b, struct run_step *s)
 		s->error = r;
 		return;
 	}
+	test_kill(s, "before");
 	r = s->action(s, again, s->arg);
+	if (r == 0)
+		test_kill(s, "after");
 	if (r < 0) {
 		s->outcome = RUN_FAILED;
 		s->error = r;

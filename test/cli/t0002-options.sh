@@ -36,6 +36,7 @@ operands() {
 	promote|demote|resync) echo one/img ;;
 	export|failover|register|recreate) echo 5 ;;
 	fence|unfence) echo host-1 ;;
+	drill) echo status ;;
 	hook/fence-host|hook/host-error) echo PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+ ;;	# a <HOST>
 	*) ;;
 	esac

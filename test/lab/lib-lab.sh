@@ -81,7 +81,7 @@ count() { call "$1" "$2" i:-2 i:-1 i:-1 | grep -o "<$3><ID>" | wc -l; }
 CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f1a-2d3e-4f50-8a7b-9c0d1e2f3a4b BRIDGE_LIST=localhost'
 
 # standins_up: a pool of its own ($P), the oned stand-ins of both sites
-# (options in STANDIN_OPTS), each with a dummy host (host-a, host-b) and Ceph
+# (options in STANDIN_OPTS, more for site a's in STANDIN_OPTS_A), each with a dummy host (host-a, host-b) and Ceph
 # image and system datastores on $P (ceph-img and ceph-sys, IDs 100 and 101,
 # on site a; ceph-img-b and ceph-sys-b on site b); oneadmin's password $PW
 # in $TRASH/auth; onedr configurations $TRASH/a.conf and $TRASH/b.conf for
@@ -98,9 +98,12 @@ standins_up() {
 	# STANDIN_OPTS gives another --remotes
 	"$TOP_SRCDIR/test/oned/mkremotes" "$TRASH/remotes" recorder ceph fs local &&
 	for s in a b; do
+		# site a's stand-in also gets STANDIN_OPTS_A, and the environment
+		# assignments of STANDIN_ENV_A
+		if [ "$s" = a ]; then e=${STANDIN_ENV_A:-} o="${STANDIN_OPTS:-} ${STANDIN_OPTS_A:-}"; else e= o=${STANDIN_OPTS:-}; fi
 		# shellcheck disable=SC2086
-		"$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
-			--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" ${STANDIN_OPTS:-} \
+		env $e "$TOP_SRCDIR/test/oned/oned-standin" --port 0 --state "$TRASH/oned-$s" --auth "$TRASH/auth" \
+			--step-delay 0 --monitor-interval 0 --remotes "$TRASH/remotes" $o \
 			>"$TRASH/$s.port" 2>"$TRASH/oned-$s.log" &
 		echo $! >"$TRASH/$s.pid"
 	done &&
@@ -118,6 +121,70 @@ standins_up() {
 	  echo "DATASTORE_MAP = [ FROM = \"ceph-img\", TO = \"ceph-img-b\" ]"
 	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
 	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >"$TRASH/b.conf"
+}
+
+# onedr_remotes DIR: OpenNebula's remotes as `make install` leaves them: the
+# stock-like ceph drivers of test/oned/remotes (they make the RBDs with rbd on
+# this machine) and every hook, TM and datastore entry of onedr's command table
+# (`onedr help` lists them) as a link to $ONEDR in hooks/onedr, tm/onedr and
+# datastore/onedr
+onedr_remotes() {
+	"$TOP_SRCDIR/test/oned/mkremotes" "$1" ceph &&
+	mkdir -p "$1/hooks/onedr" "$1/tm/onedr" "$1/datastore/onedr" &&
+	"$ONEDR" help | sed -n "s#^  \(hook\|tm\|datastore\)/\([a-z0-9_.-]*\)  .*#\1 \2#p" >"$TRASH/entries" &&
+	test "$(grep -c "^tm " "$TRASH/entries")" -ge 23 && grep -q "^hook protect$" "$TRASH/entries" &&
+	while read -r k n; do
+		d=$k && [ "$k" = hook ] && d=hooks
+		ln -sfn "$ONEDR" "$1/$d/onedr/$n" || return 1
+	done <"$TRASH/entries"
+}
+
+# onedr_site_a: standins_up, with site-a's oned driving onedr as an installed
+# OpenNebula does: its stand-in runs hooks and drivers from $REMOTES (default
+# $TRASH/r, made by onedr_remotes; the onedr drivers in front of ceph's:
+# --mad-conf onedr=ceph) with site-a's Ceph in CEPH_CONF and onedr's
+# configuration in ONEDR_CONF ($TRASH/a.conf, plus REMOTES and MIRROR_MODE
+# journal); an image and a system datastore on the onedr drivers (onedr-img
+# and onedr-sys, IDs 102 and 103); every hook of share/onedr/hooks/ created
+# from its template as shipped (the hook's ID in $TRASH/hook-NAME). Site-b's
+# b.conf maps onedr-img to ceph-img-b and onedr-sys to ceph-sys-b.
+onedr_site_a() {
+	REMOTES=${REMOTES:-$TRASH/r}
+	onedr_remotes "$REMOTES" &&
+	# oned runs its drivers and hooks with its own environment; site-b's
+	# stand-in keeps the recorders of standins_up
+	STANDIN_ENV_A="ONEDR_CONF=$TRASH/a.conf CEPH_CONF=$LAB_A_CONF" \
+	STANDIN_OPTS_A="--remotes $REMOTES --mad-conf onedr=ceph" standins_up &&
+	{ echo "REMOTES = \"$REMOTES\""; echo "MIRROR_MODE = \"journal\""; } >>"$TRASH/a.conf" &&
+	{ echo "DATASTORE_MAP = [ FROM = \"onedr-img\", TO = \"ceph-img-b\" ]"
+	  echo "SYSTEM_DATASTORE_MAP = [ FROM = \"onedr-sys\", TO = \"ceph-sys-b\" ]"; } >>"$TRASH/b.conf" &&
+	test "$(call a one.datastore.allocate "NAME=onedr-img DS_MAD=onedr TM_MAD=onedr POOL_NAME=$P $CEPH_ATTRS" i:-1)" = 102 &&
+	test "$(call a one.datastore.allocate "NAME=onedr-sys TYPE=SYSTEM_DS TM_MAD=onedr POOL_NAME=$P $CEPH_ATTRS" i:-1)" = 103 &&
+	for t in "$TOP_SRCDIR"/share/onedr/hooks/*.tmpl.in; do
+		n=$(basename "$t" .tmpl.in) &&
+		call a one.hook.allocate "$(sed "s|@ONE_REMOTES_DIR@|$REMOTES|g; s|@datadir@|/usr/share|g" "$t")" >"$TRASH/hook-$n" ||
+			{ echo "template $n refused"; return 1; }
+	done &&
+	test -s "$TRASH/hook-protect" && test -s "$TRASH/hook-retire" && test -s "$TRASH/hook-image-ready"
+}
+
+# vm_table SITE: the VMs of SITE's oned, one line each: ID, name, state,
+# host, and for a VM onedr recreated, the site and VM it came from and its RPO
+vm_table() {
+	call "$1" one.vmpool.infoextended i:-2 i:-1 i:-1 i:-1 | python3 -c '
+import sys, xml.etree.ElementTree as ET
+STATE = {"0": "INIT", "1": "PENDING", "2": "HOLD", "3": "ACTIVE", "4": "STOPPED", "5": "SUSPENDED",
+         "6": "DONE", "8": "POWEROFF", "9": "UNDEPLOYED", "10": "CLONING", "11": "CLONING_FAILURE"}
+LCM = {"0": "", "1": "LCM_INIT", "2": "BOOT", "3": "RUNNING", "36": "BOOT_FAILURE", "39": "PROLOG_FAILURE"}
+print("%-4s %-10s %-10s %-8s %-12s %s" % ("ID", "NAME", "STATE", "HOST", "FROM", "ONEDR_RPO"))
+for v in sorted(ET.fromstring(sys.stdin.read()).findall("VM"), key=lambda v: int(v.findtext("ID"))):
+    st, lcm = v.findtext("STATE"), v.findtext("LCM_STATE")
+    state = LCM.get(lcm, "LCM_" + lcm) if st == "3" else STATE.get(st, st)
+    hosts = v.findall("HISTORY_RECORDS/HISTORY/HOSTNAME")
+    src = v.findtext("USER_TEMPLATE/ONEDR_SOURCE_SITE")
+    print("%-4s %-10s %-10s %-8s %-12s %s" % (v.findtext("ID"), v.findtext("NAME"), state,
+          hosts[-1].text if hosts else "-", "%s/%s" % (src, v.findtext("USER_TEMPLATE/ONEDR_SOURCE_VM")) if src else "-",
+          v.findtext("USER_TEMPLATE/ONEDR_RPO") or "-"))'
 }
 
 # The execution records of site a's hook ID $1 (oned's HOOKLOG)

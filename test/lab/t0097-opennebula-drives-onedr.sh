@@ -47,31 +47,7 @@ b_sees() {
 }
 
 test_expect_success 'setup: site-a oned with the onedr drivers in front of ceph'"'"'s, and the shipped hooks' '
-	"$TOP_SRCDIR/test/oned/mkremotes" "$REMOTES" ceph &&
-	mkdir -p "$REMOTES/hooks/onedr" "$REMOTES/tm/onedr" "$REMOTES/datastore/onedr" &&
-	# what make install links: every hook, TM and datastore entry of the table
-	"$ONEDR" help | sed -n "s#^  \(hook\|tm\|datastore\)/\([a-z0-9_.-]*\)  .*#\1 \2#p" >entries &&
-	test "$(grep -c "^tm " entries)" -ge 23 && grep -q "^hook protect$" entries &&
-	while read -r k n; do
-		d=$k && [ "$k" = hook ] && d=hooks
-		ln -s "$ONEDR" "$REMOTES/$d/onedr/$n" || exit 1
-	done <entries &&
-	# oned runs its drivers and hooks with its own environment: the stock-like
-	# ceph actions find site-a through CEPH_CONF (its client.admin keyring
-	# is named there), onedr through ONEDR_CONF
-	export ONEDR_CONF="$TRASH/a.conf" CEPH_CONF="$LAB_A_CONF" &&
-	STANDIN_OPTS="--remotes $REMOTES --mad-conf onedr=ceph --step-delay 0.3" standins_up &&
-	{ echo "REMOTES = \"$REMOTES\""; echo "MIRROR_MODE = \"journal\""; } >>"$TRASH/a.conf" &&
-	call a one.datastore.allocate "NAME=onedr-img DS_MAD=onedr TM_MAD=onedr POOL_NAME=$P $CEPH_ATTRS" i:-1 >id &&
-	test "$(cat id)" = 102 &&
-	call a one.datastore.allocate "NAME=onedr-sys TYPE=SYSTEM_DS TM_MAD=onedr POOL_NAME=$P $CEPH_ATTRS" i:-1 >id &&
-	test "$(cat id)" = 103 &&
-	for t in "$TOP_SRCDIR"/share/onedr/hooks/*.tmpl.in; do
-		n=$(basename "$t" .tmpl.in) &&
-		call a one.hook.allocate "$(sed "s|@ONE_REMOTES_DIR@|$REMOTES|g; s|@datadir@|/usr/share|g" "$t")" >"$TRASH/hook-$n" ||
-			{ echo "template $n refused"; exit 1; }
-	done &&
-	test -s "$TRASH/hook-protect" && test -s "$TRASH/hook-retire" && test -s "$TRASH/hook-image-ready"
+	STANDIN_OPTS="--step-delay 0.3" onedr_site_a
 '
 standins_pids
 

@@ -168,6 +168,32 @@ int main(void)
 		is_str(conf_map_kind_name(MAP_SYSTEM_DATASTORE), "SYSTEM_DATASTORE_MAP", "its name in messages");
 		conf_free(&conf);
 	}
+	{
+		const char *to = NULL;
+
+		ok(load("NETWORK_MAP = [ FROM = \"lan\", TO = \"lan-b\" ]\n"
+			"DRILL_NETWORK_MAP = [ FROM = \"dmz\", TO = \"drill-dmz\", KEEP_ADDRESSES = \"YES\" ]\n"
+			"DRILL_NETWORK_MAP = [ FROM = \"*\", TO = \"drill-net\" ]\n", &conf, &err) == 0,
+		   "DRILL_NETWORK_MAP loads, '*' to one isolated network, KEEP_ADDRESSES: %s", err.msg);
+		ok(conf_map_find(&conf, MAP_DRILL_NETWORK, "lan", &to) && !strcmp(to, "drill-net"),
+		   "DRILL_NETWORK_MAP '*' maps every other network to its TO");
+		ok(conf_map_find(&conf, MAP_DRILL_NETWORK, "dmz", &to) && !strcmp(to, "drill-dmz") &&
+		   conf_map_find(&conf, MAP_DRILL_NETWORK, "dmz", &to)->keep_addresses,
+		   "an explicit DRILL_NETWORK_MAP wins, with KEEP_ADDRESSES");
+		ok(conf_map_find(&conf, MAP_NETWORK, "lan", &to) && !strcmp(to, "lan-b"),
+		   "NETWORK_MAP is a separate map");
+		ok(conf_map_find(&conf, MAP_NETWORK, "dmz", &to) == NULL,
+		   "DRILL_NETWORK_MAP's '*' is not a NETWORK_MAP");
+		is_str(conf_map_kind_name(MAP_DRILL_NETWORK), "DRILL_NETWORK_MAP", "its name in messages");
+		conf_free(&conf);
+	}
+	ok(load("DRILL_NETWORK_MAP = [ FROM = \"*\", TO = \"*\" ]\n", &conf, &err) == -EINVAL &&
+	   strstr(err.msg, "isolated network"),
+	   "DRILL_NETWORK_MAP to '*' (the production networks) is an error: %s", err.msg);
+	conf_free(&conf);
+	ok(load("DRILL_NETWORK_MAP = [ FROM = \"lan\", TO = \"*\" ]\n", &conf, &err) == -EINVAL,
+	   "DRILL_NETWORK_MAP of a name to '*' is an error");
+	conf_free(&conf);
 	ok(load("SYSTEM_DATASTORE_MAP = [ FROM = \"a\", TO = \"b\", KEEP_ADDRESSES = \"NO\" ]\n", &conf, &err) == -EINVAL,
 	   "KEEP_ADDRESSES in SYSTEM_DATASTORE_MAP is an error");
 	conf_free(&conf);

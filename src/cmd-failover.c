@@ -30,9 +30,10 @@
 #include "log.h"
 #include "manifest-store.h"
 #include "one-calls.h"
+#include "priority.h"
+#include "progress.h"
 #include "run.h"
 
-#define PRIORITY_DEFAULT 3
 #define WAIT_DEFAULT 600
 #define ONE_CLIENTS_MAX 16	/* oned calls in flight at once, at most */
 
@@ -48,7 +49,8 @@ struct one_pool {
 
 struct fo_vm {
 	const struct manifest *m;
-	int priority;
+	int priority;		/* its group (priority.h: conf, labels, ONEDR_AFTER) */
+	char prio_why[340];	/* where its priority came from, for the preflight */
 	char key[64];		/* "SITE/ID": the journal key's VM */
 	char label[256];
 	int new_id;		/* the VM here, -1 */
@@ -76,6 +78,8 @@ struct fo {
 	struct one_vms here;
 	struct site_objs cur;		/* t.site with the newest images */
 	struct one_pool pool;		/* c[0] is t.one */
+	bool live;			/* stdout is a terminal: one line per group, rewritten */
+	struct progress prog;		/* the running group's counts */
 };
 
 static struct one_client *one_take(struct fo *fo)
@@ -147,22 +151,6 @@ struct fo_step {
 	size_t disk;		/* index in vm->m->disks */
 	const struct reg_disk *rd;
 };
-
-static int priority_of(const struct manifest *m, int *ret)
-{
-	const char *p = tmpl_get(m->user_tmpl, "ONEDR_PRIORITY");
-	char *end;
-	long v;
-
-	*ret = PRIORITY_DEFAULT;
-	if (!p || !*p)
-		return 0;
-	v = strtol(p, &end, 10);
-	if (*end || end == p || v < 1 || v > 5)
-		return -EINVAL;
-	*ret = (int)v;
-	return 0;
-}
 
 static void group_name(int prio, char *buf, size_t len)
 {
@@ -378,13 +366,56 @@ static int running_action(struct run_step *s, bool again, void *arg)
 	}
 }
 
-/* ---- progress: one line per step ---- */
+/* ---- progress: on a terminal a line per group with counts, rewritten in
+ * place (a failed step gets a line of its own above it); else one line per
+ * step ---- */
+
+static const char *const step_kinds[] = { "promote", "register", "recreate", "running", NULL };
+
+static void progress_show(struct fo *fo, bool end)
+{
+	char line[256];
+
+	progress_line(&fo->prog, line, sizeof(line));
+	printf("\r\033[K%s%s", line, end ? "\n" : "");
+	fflush(stdout);
+}
+
+/* A group starts: its counts, from the VMs and their protected disks. */
+static void progress_group(struct fo *fo, const struct fo_vm *v, size_t nv)
+{
+	char group[32];
+
+	group_name(v[0].priority, group, sizeof(group));
+	progress_begin(&fo->prog, group, step_kinds);
+	for (size_t i = 0; i < nv; i++) {
+		for (size_t k = 0; k < v[i].m->n_disks; k++)
+			if (v[i].m->disks[k].kind != DISK_UNPROTECTED) {
+				progress_total(&fo->prog, "promote", 1);
+				progress_total(&fo->prog, "register", 1);
+			}
+		progress_total(&fo->prog, "recreate", 1);
+		progress_total(&fo->prog, "running", 1);
+	}
+	if (fo->live)
+		progress_show(fo, false);
+}
 
 static void progress(void *arg, const struct run_step *s)
 {
-	(void)arg;
-	printf("%s %s %s %s: %s%s%s\n", s->key.group, s->key.vm, s->key.step, s->key.object,
-	       run_outcome_name(s->outcome), s->rec.detail[0] ? ": " : "", s->rec.detail);
+	struct fo *fo = arg;
+	bool ok = s->outcome == RUN_DONE || s->outcome == RUN_SKIPPED;
+
+	progress_step(&fo->prog, s->key.step, ok);
+	if (fo->live && ok) {
+		progress_show(fo, false);
+		return;
+	}
+	printf("%s%s %s %s %s: %s%s%s\n", fo->live ? "\r\033[K" : "", s->key.group, s->key.vm,
+	       s->key.step, s->key.object, run_outcome_name(s->outcome),
+	       s->rec.detail[0] ? ": " : "", s->rec.detail);
+	if (fo->live)
+		progress_show(fo, false);
 	fflush(stdout);
 }
 
@@ -415,6 +446,23 @@ static int begin(struct fo *fo, int argc, char **argv, bool all)
 	return 0;
 }
 
+/* --label L: keep the VMs selected that have label L (or a sub-label of
+ * it) in their USER_TEMPLATE LABELS. */
+static int select_label(struct fo *fo, const char *label)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fo->t.nvms; i++)
+		if (prio_has_label(tmpl_get(fo->t.vms[i]->m->user_tmpl, "LABELS"), label))
+			fo->t.vms[n++] = fo->t.vms[i];
+	if (n == 0) {
+		log_error(0, "--label: none of the VMs selected has the label '%s'", label);
+		return EXIT_USAGE;
+	}
+	fo->t.nvms = n;
+	return 0;
+}
+
 static int cmp_prio(const void *a, const void *b)
 {
 	const struct fo_vm *x = a, *y = b;
@@ -422,6 +470,39 @@ static int cmp_prio(const void *a, const void *b)
 	if (x->priority != y->priority)
 		return x->priority - y->priority;
 	return strcmp(x->key, y->key);
+}
+
+/* Each VM's group (priority.h); the errors are logged, returns how many. */
+static int groups_of(struct fo *fo)
+{
+	struct prio_vm *pv = calloc(fo->nvms + 1, sizeof(*pv));
+	int bad;
+
+	if (!pv)
+		return log_error(-ENOMEM, "failover"), 1;
+	for (size_t i = 0; i < fo->nvms; i++) {
+		const struct manifest *m = fo->vms[i].m;
+
+		pv[i].name = m->name;
+		pv[i].id = m->vm_id;
+		pv[i].priority = tmpl_get(m->user_tmpl, "ONEDR_PRIORITY");
+		pv[i].labels = tmpl_get(m->user_tmpl, "LABELS");
+		pv[i].after = tmpl_get(m->user_tmpl, "ONEDR_AFTER");
+	}
+	bad = prio_resolve(&fo->ctx->conf, pv, fo->nvms);
+	if (bad < 0)
+		log_error(bad, "failover");
+	for (size_t i = 0; bad >= 0 && i < fo->nvms; i++) {
+		struct fo_vm *v = &fo->vms[i];
+
+		if (pv[i].error[0])
+			log_error(0, "%s: %s", v->label, pv[i].error);
+		v->priority = pv[i].group;
+		snprintf(v->prio_why, sizeof(v->prio_why), "priority %d from %s%s%s", pv[i].base,
+			 pv[i].source, pv[i].after_why[0] ? ", " : "", pv[i].after_why);
+	}
+	free(pv);
+	return bad < 0 ? 1 : bad;
 }
 
 /* Everything that blocks is logged; returns how many. */
@@ -446,15 +527,11 @@ static int preflight(struct fo *fo)
 		v->new_id = -1;
 		snprintf(v->key, sizeof(v->key), "%s/%d", m->site, m->vm_id);
 		cmd_vm_label(m, v->label, sizeof(v->label));
-		if (priority_of(m, &v->priority) < 0) {
-			log_error(0, "%s: ONEDR_PRIORITY '%s' is not a number from 1 to 5", v->label,
-				  tmpl_get(m->user_tmpl, "ONEDR_PRIORITY"));
-			bad++;
-		}
 		v->ledger = calloc(m->n_disks + 1, sizeof(*v->ledger));
 		if (!v->ledger)
 			return log_error(-ENOMEM, "failover"), bad + 1;
 	}
+	bad += groups_of(fo);
 	qsort(fo->vms, fo->nvms, sizeof(*fo->vms), cmp_prio);
 	printf("failover on site %s: %zu VMs%s\n", ctx->conf.site, fo->nvms,
 	       fo->peer ? "" : ", peer site unreachable");
@@ -464,6 +541,7 @@ static int preflight(struct fo *fo)
 
 		printf("%s: priority %d, %zu disks, manifest of %lld\n", v->label, v->priority,
 		       m->n_disks, m->time);
+		printf("%s: group priority-%d: %s\n", v->label, v->priority, v->prio_why);
 		for (size_t k = 0; k < m->n_disks; k++) {
 			const struct manifest_disk *d = &m->disks[k];
 			struct ledger_disk *ld = &v->ledger[k];
@@ -581,6 +659,11 @@ static int open_run(struct fo *fo, int argc, char **argv)
 			snprintf(run.options, sizeof(run.options), "--all");
 		if (fo->force)
 			strncat(run.options, " --force", sizeof(run.options) - strlen(run.options) - 1);
+		if (args_get(&ctx->args, "label")) {
+			strncat(run.options, " --label ", sizeof(run.options) - strlen(run.options) - 1);
+			strncat(run.options, args_get(&ctx->args, "label"),
+				sizeof(run.options) - strlen(run.options) - 1);
+		}
 		r = journal_create(fo->t.ceph, ctx->conf.pool, &run, ctx->conf.image_timeout, &fo->j);
 		if (r == 0)
 			printf("run %s\n", journal_header(fo->j)->id);
@@ -764,7 +847,8 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 	struct fo fo = { 0 };
 	const char *host_arg = o->deploy;
 	size_t failed = 0, groups = 0;
-	int code, bad;
+	enum output_format format;
+	int code, bad, saved_stdout = -1;
 
 	fo.ctx = ctx;
 	fo.force = o->force;
@@ -773,7 +857,28 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 	fo.wait = o->wait ? o->wait : WAIT_DEFAULT;
 	fo.mode = host_arg ? START_DEPLOY : START_RELEASE;
 	fo.host = -1;
+	if (cmd_output_format(ctx, &format) < 0)
+		return EXIT_USAGE;
+	if (format != OUTPUT_TABLE && fo.dry_run) {
+		log_error(0, "--dry-run shows the preflight only: not with -j or -x");
+		return EXIT_USAGE;
+	}
+	if (format != OUTPUT_TABLE) {
+		/* -j, -x: stdout gets the final report alone; the preflight
+		 * and the progress go to stderr */
+		fflush(stdout);
+		saved_stdout = dup(STDOUT_FILENO);
+		if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			log_error(-errno, "failover: cannot redirect stdout");
+			if (saved_stdout >= 0)
+				close(saved_stdout);
+			return EXIT_UNAVAILABLE;
+		}
+	}
+	fo.live = isatty(STDOUT_FILENO);
 	code = begin(&fo, argc, argv, all);
+	if (code == 0 && args_get(&ctx->args, "label"))
+		code = select_label(&fo, args_get(&ctx->args, "label"));
 	if (code != 0)
 		goto out;
 	fo.caller = cmd_caller(fo.t.one, &fo.t.site);
@@ -821,7 +926,10 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 			j++;
 		printf("group priority-%d: %zu VMs\n", fo.vms[i].priority, j - i);
 		fflush(stdout);
+		progress_group(&fo, &fo.vms[i], j - i);
 		failed = run_group(&fo, &fo.vms[i], j - i);
+		if (fo.live)
+			progress_show(&fo, true);
 		printf("group priority-%d: %s\n", fo.vms[i].priority, failed ? "NOT done" : "done");
 		groups++;
 		i = j;
@@ -835,7 +943,20 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 		journal_finish(fo.j, JOURNAL_RUN_FAILED, code);
 	printf("failover: run %s %s: %zu groups run, %zu steps not done (onedr report %s)\n",
 	       fo.run_id, failed ? "failed" : "finished", groups, failed, fo.run_id);
+	/* the final report: one row per VM, or the run as `onedr report -j/-x` */
+	fflush(stdout);
+	if (saved_stdout >= 0 && dup2(saved_stdout, STDOUT_FILENO) >= 0) {
+		close(saved_stdout);
+		saved_stdout = -1;
+	}
+	if (cmd_report_run(ctx, fo.t.ceph, fo.run_id, format, false) != EXIT_OK && code == EXIT_OK)
+		code = EXIT_PARTIAL;
 out:
+	if (saved_stdout >= 0) {
+		fflush(stdout);
+		dup2(saved_stdout, STDOUT_FILENO);
+		close(saved_stdout);
+	}
 	if (!o->j)
 		journal_close(fo.j);
 	for (size_t i = 0; i < fo.nvms; i++)
@@ -873,26 +994,36 @@ static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_failover_entry = {
 	.name = "failover",
-	.usage = "[--force] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [--takeover HOLDER] (VM... | --all)",
+	.usage = "[--force] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [--takeover HOLDER] [--label L] [-j | -x] (VM... | --all)",
 	.summary = "fail VMs over to this site, group by group, journaled and resumable",
 	.help =
 	"Run it on the surviving site. A preflight first: the manifests (retired\n"
-	"ones skipped), each disk's mirroring mode and role, unprotected disks,\n"
-	"the mapped names, and the loss ledger, read before anything changes;\n"
-	"anything that blocks refuses the failover with nothing changed. Then\n"
-	"group after group in priority order (USER_TEMPLATE ONEDR_PRIORITY 1-5,\n"
-	"1 first, default 3): promote the group's disks concurrently (each disk's\n"
-	"ledger kept in the run journal before its promote), register them,\n"
-	"recreate the VMs (USER_TEMPLATE ONEDR_RPO, ONEDR_RPO_SECONDS,\n"
+	"ones skipped), each VM's group and where its priority came from, each\n"
+	"disk's mirroring mode and role, unprotected disks, the mapped names, and\n"
+	"the loss ledger, read before anything changes; anything that blocks\n"
+	"refuses the failover with nothing changed. Then group after group in\n"
+	"priority order, 1 first: onedr.conf PRIORITY = [ VM = \"name-or-ID\" |\n"
+	"LABEL = \"label\", PRIORITY = \"N\" ], else USER_TEMPLATE ONEDR_PRIORITY\n"
+	"(1-5), else 3; USER_TEMPLATE ONEDR_AFTER = \"name-or-ID,...\" puts a VM in\n"
+	"a group after those it names. Per group: promote the disks concurrently\n"
+	"(each disk's ledger kept in the run journal before its promote), register\n"
+	"them, recreate the VMs (USER_TEMPLATE ONEDR_RPO, ONEDR_RPO_SECONDS,\n"
 	"ONEDR_FAILOVER_RUN), deploy them on HOST (--deploy, on the mapped system\n"
 	"datastore) or release them to the scheduler, and wait until they are\n"
 	"RUNNING before the next group. Every step is recorded in the run journal\n"
 	"(RADOS objects onedr.runs and onedr.run.ID in the pool) before and after:\n"
 	"a rerun resumes the newest unfinished failover run, skips what is done\n"
-	"and creates nothing twice. 'onedr report' shows a run. A run is held by\n"
-	"one onedr at a time (a RADOS lock): one killed on this host is taken\n"
-	"over by the rerun; one on another host (or alive) only with --takeover.\n"
-	"Without --force the peer site must answer and every promote is orderly.\n",
+	"and creates nothing twice. A run is held by one onedr at a time (a\n"
+	"RADOS lock): one killed on this host is taken over by the rerun; one on\n"
+	"another host (or alive) only with --takeover. On a terminal, a line per\n"
+	"group with its counts; else one line per step. At the end, one row per\n"
+	"VM (group, the VM there -> its ID here, state, RPO, disks); -j or -x\n"
+	"print the run as 'onedr report -j/-x' does instead, the rest going to\n"
+	"stderr. Without --force the peer site must answer and every promote is\n"
+	"orderly.\n"
+	"Exit code 0 all done, 1 a step failed or was interrupted (rerun it), 2\n"
+	"refused (usage, configuration, preflight: nothing changed), 3 the cluster,\n"
+	"oned or the journal could not be used.\n",
 	.options = (const struct arg_spec[]) {
 		CMD_OPT_POOL("the pool holding the manifests and the journal"),
 		{ "all", 0, ARG_FLAG, NULL, 0, "every VM from another site" },
@@ -903,11 +1034,16 @@ const struct cmd_entry cmd_failover_entry = {
 		  "they are released to the scheduler" },
 		{ "drop-unprotected", 0, ARG_FLAG, NULL, 0,
 		  "recreate VMs without their disks not on Ceph" },
+		{ "label", 0, ARG_STRING, "L", 0,
+		  "only the VMs (named, or --all) with the OpenNebula\n"
+		  "label L or a sub-label of it (L/...)" },
 		{ "wait", 0, ARG_NUMBER, "S", 86400,
 		  "how long each VM may take to be RUNNING (default 600)" },
 		{ "takeover", 0, ARG_STRING, "HOLDER", 0,
 		  "take the run over from HOLDER (as the error named\n"
 		  "it): its Ceph client is blocklisted, its lock broken" },
+		CMD_OPT_JSON,
+		CMD_OPT_XML,
 		CMD_OPT_END
 	},
 	.exec = cmd_failover,

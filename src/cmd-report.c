@@ -2,8 +2,11 @@
  * cmd-report.c: onedr report [RUN] [-j | -x]
  *
  * A run of the journal (journal.h), finished or not: its header, one row
+ * per VM (group, the VM there -> its ID here, state, RPO, disks), one row
  * per step, and the loss ledger its promote steps kept (read before each
- * promote). Without RUN: the newest run of the pool.
+ * promote). Without RUN: the newest run of the pool. cmd_report_run is
+ * also the final report of `onedr failover` (the table without the steps,
+ * or the same JSON and XML).
  */
 #include "config.h"
 
@@ -29,11 +32,25 @@ struct row {
 	char result[160];	/* "name=value ..." */
 };
 
+/* One VM of the run, from its steps. */
+struct vm_row {
+	char vm[64];		/* the journal key's VM: "SITE/ID" there */
+	char group[64];
+	const char *name;	/* its ledger's name, "" */
+	int new_id;		/* recreate's vm_id here, -1 */
+	char state[96];
+	size_t disks;		/* promote steps */
+	char rpo[64];
+	long long rpo_seconds;	/* -1 unknown */
+};
+
 struct collect {
 	struct row *rows;
 	size_t n, cap;
 	struct ledger_vm *vms;
 	size_t nvms;
+	struct vm_row *vmrows;
+	size_t nvmrows;
 	int error;
 };
 
@@ -117,7 +134,107 @@ static const char *fmt_time(time_t t, char *buf, size_t len)
 	return buf;
 }
 
-static void print_table(const struct journal_run *run, const struct collect *c, time_t now)
+static const char *const kinds[] = { "promote", "register", "recreate", "running" };
+static const char *const kinds_done[] = { "promoted", "registered", "recreated", "RUNNING" };
+
+static int index_in(const char *const *names, const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+static int kind_index(const char *step)
+{
+	return index_in(kinds, step);
+}
+
+/* The VM rows, from the step rows (in key order: a VM's steps together
+ * within a group) and the ledger (names still "NAME\tKEY"). */
+static int vm_rows(struct collect *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct row *r = &c->rows[i];
+		struct vm_row *v = NULL;
+		const char *id;
+		int k = kind_index(r->key.step);
+
+		for (size_t j = 0; j < c->nvmrows && !v; j++)
+			if (!strcmp(c->vmrows[j].vm, r->key.vm))
+				v = &c->vmrows[j];
+		if (!v) {
+			struct vm_row *nv = realloc(c->vmrows, (c->nvmrows + 1) * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			c->vmrows = nv;
+			v = &nv[c->nvmrows++];
+			memset(v, 0, sizeof(*v));
+			snprintf(v->vm, sizeof(v->vm), "%s", r->key.vm);
+			snprintf(v->group, sizeof(v->group), "%s", r->key.group);
+			v->name = "";
+			v->new_id = -1;
+			v->rpo_seconds = -1;
+			snprintf(v->rpo, sizeof(v->rpo), "unknown");
+			v->state[0] = '\0';
+		}
+		if (k == 0)
+			v->disks++;
+		if (k == 2 && (id = strstr(r->result, "vm_id=")))
+			v->new_id = atoi(id + 6);
+		/* the first step not done says it all; else the last kind done */
+		if (!strncmp(v->state, "failed", 6) || !strncmp(v->state, "interrupted", 11))
+			continue;
+		if (r->state == JOURNAL_STEP_FAILED)
+			snprintf(v->state, sizeof(v->state), "failed: %s", r->key.step);
+		else if (r->state == JOURNAL_STEP_STARTED)
+			snprintf(v->state, sizeof(v->state), "interrupted: %s", r->key.step);
+		else if (k >= 0 && (!v->state[0] || index_in(kinds_done, v->state) < k))
+			snprintf(v->state, sizeof(v->state), "%s", kinds_done[k]);
+	}
+	for (size_t j = 0; j < c->nvmrows; j++) {
+		struct vm_row *v = &c->vmrows[j];
+
+		for (size_t i = 0; i < c->nvms; i++) {
+			const char *t = strchr(c->vms[i].name, '\t');
+			long long secs = -1;
+			enum ledger_rpo rpo;
+
+			if (!t || strcmp(t + 1, v->vm))
+				continue;
+			v->name = c->vms[i].name;	/* cut at the tab later */
+			rpo = ledger_vm_rpo(&c->vms[i], &secs);
+			ledger_rpo_format(rpo, secs, v->rpo, sizeof(v->rpo));
+			v->rpo_seconds = rpo == RPO_UNKNOWN ? -1 : secs;
+		}
+		if (!v->state[0])
+			snprintf(v->state, sizeof(v->state), "not run");
+	}
+	return 0;
+}
+
+static void print_vms(const struct collect *c)
+{
+	printf("%-12s %-32s %-8s %-22s %-16s %s\n", "GROUP", "VM THERE", "-> HERE", "STATE", "RPO",
+	       "DISKS");
+	for (size_t i = 0; i < c->nvmrows; i++) {
+		const struct vm_row *v = &c->vmrows[i];
+		char there[200], here[16];
+
+		snprintf(there, sizeof(there), "%s%s%s%s", v->vm, v->name[0] ? " (" : "", v->name,
+			 v->name[0] ? ")" : "");
+		if (v->new_id >= 0)
+			snprintf(here, sizeof(here), "-> %d", v->new_id);
+		else
+			snprintf(here, sizeof(here), "-> -");
+		printf("%-12s %-32s %-8s %-22s %-16s %zu\n", v->group, there, here, v->state, v->rpo,
+		       v->disks);
+	}
+}
+
+static void print_table(const struct journal_run *run, const struct collect *c, time_t now,
+			bool steps)
 {
 	char a[32], b[32];
 
@@ -126,6 +243,9 @@ static void print_table(const struct journal_run *run, const struct collect *c, 
 	       run->pool, run->options, run->owner);
 	printf("created %s, ended %s, exit code %d\n", fmt_time(run->created, a, sizeof(a)),
 	       fmt_time(run->ended, b, sizeof(b)), run->result);
+	print_vms(c);
+	if (!steps)
+		return;
 	printf("%-12s %-16s %-9s %-28s %-8s %-3s %-20s %-20s %s\n", "GROUP", "VM", "STEP", "OBJECT",
 	       "STATE", "TRY", "STARTED", "ENDED", "DETAIL");
 	for (size_t i = 0; i < c->n; i++) {
@@ -156,8 +276,24 @@ static void print_json(const struct journal_run *run, const struct collect *c, t
 	json_string(stdout, run->options);
 	printf(",\"owner\":");
 	json_string(stdout, run->owner);
-	printf(",\"created\":%lld,\"ended\":%lld,\"result\":%d,\"steps\":[",
+	printf(",\"created\":%lld,\"ended\":%lld,\"result\":%d,\"vms\":[",
 	       (long long)run->created, (long long)run->ended, run->result);
+	for (size_t i = 0; i < c->nvmrows; i++) {
+		const struct vm_row *v = &c->vmrows[i];
+
+		printf("%s{\"group\":", i ? "," : "");
+		json_string(stdout, v->group);
+		printf(",\"vm\":");
+		json_string(stdout, v->vm);
+		printf(",\"name\":");
+		json_string(stdout, v->name);
+		printf(",\"new_vm_id\":%d,\"state\":", v->new_id);
+		json_string(stdout, v->state);
+		printf(",\"rpo\":");
+		json_string(stdout, v->rpo);
+		printf(",\"rpo_seconds\":%lld,\"disks\":%zu}", v->rpo_seconds, v->disks);
+	}
+	printf("],\"steps\":[");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct row *r = &c->rows[i];
 
@@ -200,6 +336,22 @@ static int write_xml(const struct journal_run *run, const struct collect *c, tim
 	r |= xml_element_ll(w, "CREATED", run->created);
 	r |= xml_element_ll(w, "ENDED", run->ended);
 	r |= xml_element_ll(w, "RESULT", run->result);
+	r |= xmlTextWriterStartElement(w, BAD_CAST "VMS") < 0;
+	for (size_t i = 0; i < c->nvmrows; i++) {
+		const struct vm_row *v = &c->vmrows[i];
+
+		r |= xmlTextWriterStartElement(w, BAD_CAST "VM") < 0;
+		r |= xml_element(w, "GROUP", v->group);
+		r |= xml_element(w, "SOURCE_VM", v->vm);
+		r |= xml_element(w, "NAME", v->name);
+		r |= xml_element_ll(w, "NEW_VM_ID", v->new_id);
+		r |= xml_element(w, "STATE", v->state);
+		r |= xml_element(w, "RPO", v->rpo);
+		r |= xml_element_ll(w, "RPO_SECONDS", v->rpo_seconds);
+		r |= xml_element_ll(w, "DISKS", (long long)v->disks);
+		r |= xmlTextWriterEndElement(w) < 0;
+	}
+	r |= xmlTextWriterEndElement(w) < 0;
 	r |= xmlTextWriterStartElement(w, BAD_CAST "STEPS") < 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct row *s = &c->rows[i];
@@ -224,10 +376,48 @@ static int write_xml(const struct journal_run *run, const struct collect *c, tim
 	return r ? -EIO : 0;
 }
 
-static int cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
+int cmd_report_run(struct cmd_ctx *ctx, struct ceph *ceph, const char *id,
+		   enum output_format format, bool steps)
 {
 	struct collect c = { 0 };
-	struct journal_run run, *runs = NULL;
+	struct journal_run run;
+	int r, code = EXIT_UNAVAILABLE;
+
+	r = journal_read_each(ceph, ctx->conf.pool, id, ctx->conf.image_timeout, &run, collect_step,
+			      &c, NULL);
+	if (r < 0) {
+		log_error(r, "cannot read run '%s' in pool '%s'", id, ctx->conf.pool);
+		code = r == -ENOENT ? EXIT_USAGE : EXIT_UNAVAILABLE;
+		goto out;
+	}
+	r = vm_rows(&c);
+	if (r < 0) {
+		log_error(r, "report");
+		goto out;
+	}
+	/* the names shown: cut the keys off */
+	for (size_t i = 0; i < c.nvms; i++)
+		c.vms[i].name[strcspn(c.vms[i].name, "\t")] = '\0';
+	if (format == OUTPUT_JSON)
+		print_json(&run, &c, time(NULL));
+	else if (format == OUTPUT_XML)
+		r = write_xml(&run, &c, time(NULL));
+	else
+		print_table(&run, &c, time(NULL), steps);
+	fflush(stdout);
+	code = r < 0 ? EXIT_UNAVAILABLE : EXIT_OK;
+out:
+	free(c.rows);
+	for (size_t i = 0; i < c.nvms; i++)
+		free(c.vms[i].disks);
+	free(c.vms);
+	free(c.vmrows);
+	return code;
+}
+
+static int cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct journal_run *runs = NULL;
 	enum output_format format;
 	struct ceph *ceph = NULL;
 	const char *id = argc ? argv[0] : NULL;
@@ -256,29 +446,9 @@ static int cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		id = runs[n - 1].id;
 	}
-	r = journal_read_each(ceph, ctx->conf.pool, id, ctx->conf.image_timeout, &run, collect_step,
-			      &c, NULL);
-	if (r < 0) {
-		log_error(r, "cannot read run '%s' in pool '%s'", id, ctx->conf.pool);
-		code = r == -ENOENT ? EXIT_USAGE : EXIT_UNAVAILABLE;
-		goto out;
-	}
-	/* the names shown: cut the keys off */
-	for (size_t i = 0; i < c.nvms; i++)
-		c.vms[i].name[strcspn(c.vms[i].name, "\t")] = '\0';
-	if (format == OUTPUT_JSON)
-		print_json(&run, &c, time(NULL));
-	else if (format == OUTPUT_XML)
-		r = write_xml(&run, &c, time(NULL));
-	else
-		print_table(&run, &c, time(NULL));
-	code = r < 0 ? EXIT_UNAVAILABLE : EXIT_OK;
+	code = cmd_report_run(ctx, ceph, id, format, true);
 out:
 	free(runs);
-	free(c.rows);
-	for (size_t i = 0; i < c.nvms; i++)
-		free(c.vms[i].disks);
-	free(c.vms);
 	ceph_close(ceph);
 	return code;
 }
@@ -289,9 +459,12 @@ const struct cmd_entry cmd_report_entry = {
 	.summary = "show a run of the journal (failover...), finished or not, with its loss ledger",
 	.help =
 	"Shows a run recorded in the pool's journal (RADOS objects onedr.runs and\n"
-	"onedr.run.ID): its header, every step (group, VM, object, state, attempt,\n"
-	"times, what it did), and the loss ledger each promote step kept, read\n"
-	"before the promote. Without RUN: the newest run.\n",
+	"onedr.run.ID): its header, every VM (group, the VM on the other site ->\n"
+	"its ID here, state, RPO, disks), every step (group, VM, object, state,\n"
+	"attempt, times, what it did), and the loss ledger each promote step kept,\n"
+	"read before the promote. Without RUN: the newest run. Exit code 0 when\n"
+	"the run was shown (whatever its state), 2 no such run, 3 the journal\n"
+	"cannot be read.\n",
 	.options = (const struct arg_spec[]) {
 		CMD_OPT_POOL("the pool holding the journal"),
 		CMD_OPT_JSON,

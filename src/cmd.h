@@ -211,6 +211,12 @@ const char *cmd_vm_label(const struct manifest *m, char *buf, size_t len);
 const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char *default_pool,
 					  const char *pool, const char *rbd, bool *ret_snap);
 
+/* A run of the journal (cmd-report.c), as `onedr report` shows it: the
+ * table (with every step when steps), JSON or XML, on stdout. The
+ * failover's final report. Returns an exit code (logged). */
+int cmd_report_run(struct cmd_ctx *ctx, struct ceph *ceph, const char *id,
+		   enum output_format format, bool steps);
+
 /* ---- register and recreate, per disk and per VM (cmd-register.c,
  * cmd-recreate.c): their commands and failover share them. They log what
  * blocks and print one line per object done. ---- */

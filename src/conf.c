@@ -60,6 +60,14 @@ void conf_free(struct onedr_conf *conf)
 		free(conf->maps);
 		conf->maps = next;
 	}
+	while (conf->priorities) {
+		struct conf_priority *next = conf->priorities->next;
+
+		free(conf->priorities->vm);
+		free(conf->priorities->label);
+		free(conf->priorities);
+		conf->priorities = next;
+	}
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -293,6 +301,47 @@ static int load_map(const struct tmpl_attr *vec, enum map_kind kind, const char 
 	return 0;
 }
 
+/* PRIORITY = [ VM = "name-or-ID" | LABEL = "label", PRIORITY = "1" ] */
+static int load_priority(const struct tmpl_attr *vec, const char *path,
+			 struct onedr_conf *conf, struct conf_error *err)
+{
+	const char *vm, *label, *prio;
+	struct conf_priority *p, **link;
+	unsigned v;
+
+	if (!vec->sub && vec->value)
+		return conf_fail(err, path, vec, -EINVAL,
+				 "PRIORITY must be a vector attribute, like PRIORITY = [ VM = \"db\", PRIORITY = \"1\" ]");
+	for (const struct tmpl_attr *a = vec->sub; a; a = a->next)
+		if (strcmp(a->name, "VM") && strcmp(a->name, "LABEL") && strcmp(a->name, "PRIORITY"))
+			return conf_fail(err, path, a, -EINVAL, "unknown attribute '%s' in PRIORITY",
+					 a->name);
+	vm = tmpl_attr_get(vec, "VM");
+	label = tmpl_attr_get(vec, "LABEL");
+	prio = tmpl_attr_get(vec, "PRIORITY");
+	if ((vm && *vm) == (label && *label))
+		return conf_fail(err, path, vec, -EINVAL, "PRIORITY needs a VM or a LABEL, not both");
+	if (parse_seconds(prio, 5, &v) < 0)
+		return conf_fail(err, path, vec, -EINVAL,
+				 "PRIORITY/PRIORITY: expected a number from 1 to 5, got '%s'",
+				 prio ? prio : "");
+	for (link = &conf->priorities; *link; link = &(*link)->next)
+		if (vm ? (*link)->vm && !strcmp((*link)->vm, vm) :
+			 (*link)->label && !strcmp((*link)->label, label))
+			return conf_fail(err, path, vec, -EINVAL,
+					 "PRIORITY: %s '%s' already has a priority on line %d",
+					 vm ? "VM" : "LABEL", vm ? vm : label, (*link)->line);
+	p = calloc(1, sizeof(*p));
+	if (!p || conf_set_string(vm ? &p->vm : &p->label, vm ? vm : label) < 0) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->priority = (int)v;
+	p->line = vec->line;
+	*link = p;
+	return 0;
+}
+
 static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char *path,
 		      struct conf_error *err)
 {
@@ -322,6 +371,8 @@ static int conf_apply(struct onedr_conf *conf, const struct tmpl *t, const char 
 			r = load_map(a, MAP_SYSTEM_DATASTORE, path, conf, err);
 		else if (!strcmp(a->name, "DRILL_NETWORK_MAP"))
 			r = load_map(a, MAP_DRILL_NETWORK, path, conf, err);
+		else if (!strcmp(a->name, "PRIORITY"))
+			r = load_priority(a, path, conf, err);
 		else if (a->sub || !a->value)
 			r = conf_fail(err, path, a, -EINVAL, "unknown vector attribute '%s'", a->name);
 		else if (!strcmp(a->name, "SITE"))

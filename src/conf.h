@@ -22,6 +22,8 @@
  *   REMOTES       = "/var/lib/one/remotes"
  *   FENCE_EXPIRE  = "2592000"   # seconds a host fence lasts (OSD blocklist expiry)
  *   FENCE_WAIT    = "60"        # how long a fence waits for the host's watchers to go
+ *   PRIORITY      = [ VM = "db-1", PRIORITY = "1" ]     # failover group of a VM (name or ID)
+ *   PRIORITY      = [ LABEL = "prod/db", PRIORITY = "2" ]  # of the VMs with that label
  *
  * The maps translate the other site's names (in manifests) to this site's.
  * SYSTEM_DATASTORE_MAP is for the system datastore a VM ran on (recreate
@@ -40,6 +42,12 @@
  * mode). REMOTES is OpenNebula's remotes directory, where the onedr TM and
  * datastore drivers find the stock ceph actions they wrap (default:
  * configure's --with-one-remotes, else /var/lib/one/remotes).
+ *
+ * PRIORITY overrides the VM's USER_TEMPLATE ONEDR_PRIORITY (1-5) in
+ * `onedr failover`: a VM entry (the VM's name or ID on the other site)
+ * first, then the LABEL entries (OpenNebula labels, USER_TEMPLATE LABELS
+ * "a,b/c"; a label also covers its sub-labels, "prod" covers "prod/db"),
+ * the most urgent matching one (see priority.h).
  *
  * Only paths to keyrings and to the manifests' signing key are configured,
  * never a key itself.
@@ -70,6 +78,15 @@ struct conf_map {
 	struct conf_map *next;
 };
 
+/* PRIORITY = [ VM = "..." | LABEL = "...", PRIORITY = "1" ] */
+struct conf_priority {
+	char *vm;		/* a VM's name or ID on the other site, or NULL */
+	char *label;		/* an OpenNebula label, or NULL */
+	int priority;		/* 1-5 */
+	int line;		/* where it was configured */
+	struct conf_priority *next;
+};
+
 struct onedr_conf {
 	char *path;		/* file it was read from, or NULL */
 	char *site;		/* this site's name, for reports */
@@ -92,6 +109,7 @@ struct onedr_conf {
 	char *remotes;		/* REMOTES; NULL: conf_remotes()'s default */
 	unsigned fence_expire;	/* seconds a host's blocklist entries last */
 	unsigned fence_wait;	/* seconds a fence waits for the host's watchers to go */
+	struct conf_priority *priorities;	/* PRIORITY entries, in file order */
 };
 
 struct conf_error {

@@ -34,7 +34,7 @@ options() {
 operands() {
 	case $1 in
 	promote|demote|resync) echo one/img ;;
-	export|register|recreate|switchover) echo 5 ;;
+	export|failover|register|recreate|switchover) echo 5 ;;
 	fence|unfence) echo host-1 ;;
 	drill) echo status ;;
 	hook/fence-host|hook/host-error) echo PEhPU1Q+PElEPjE8L0lEPjxOQU1FPmgxPC9OQU1FPjxTVEFURT4zPC9TVEFURT48L0hPU1Q+ ;;	# a <HOST>

@@ -210,7 +210,10 @@ static int promote_action(struct run_step *s, bool again, void *arg)
 		journal_step_set_result(&s->rec, "vm_name", st->vm->m->name);
 	mc.local = fo->t.ceph;
 	mc.peer = fo->peer;
-	mc.peer_name = fo->ctx->conf.peer_name;
+	/* --no-peer: as promote --no-peer, the peer neither contacted nor
+	 * checked (the preflight refuses it without --force) */
+	mc.no_peer = args_has(&fo->ctx->args, "no-peer");
+	mc.peer_name = mc.no_peer ? NULL : fo->ctx->conf.peer_name;
 	mc.peer_error = fo->peer_error;
 	mc.force = fo->force;
 	mc.image_timeout = fo->ctx->conf.image_timeout;

@@ -241,6 +241,7 @@ static int recreate_action(struct run_step *s, bool again, void *arg)
 	struct one_vms none = { 0, NULL };
 	struct rec_vm rv = { 0 };
 	char name[300], id[32];
+	struct rec_done done = { -1, NULL, { 0, "" } };
 	int r, vm_id = -1;
 
 	(void)again;	/* a VM of this run for this key is adopted */
@@ -264,14 +265,16 @@ static int recreate_action(struct run_step *s, bool again, void *arg)
 		r = tmpl_set(rv.tmpl, DRILL_VM_ATTR, v->key);
 	if (r < 0)
 		goto out;
-	r = cmd_recreate_vm(dr->t.one, &rv, dr->mode, dr->host, dr->caller, &vm_id);
+	r = cmd_recreate_vm(dr->t.one, &rv, dr->mode, dr->host, dr->caller, &done);
+	vm_id = done.id;
 	if (vm_id >= 0) {
 		v->new_id = vm_id;
 		snprintf(id, sizeof(id), "%d", vm_id);
 		journal_step_set_result(&s->rec, "vm_id", id);
 	}
-	snprintf(s->rec.detail, sizeof(s->rec.detail), "%s VM %d", r < 0 ? "failed:" :
-		 rv.existing ? "adopted" : "created", vm_id);
+	snprintf(s->rec.detail, sizeof(s->rec.detail), "%s VM %d%s%s%s%s", r < 0 ? "failed:" :
+		 rv.existing ? "adopted" : "created", vm_id, done.did ? ", " : "", done.did ? done.did : "",
+		 r < 0 ? ": " : "", r < 0 ? done.err.msg : "");
 out:
 	tmpl_free(rv.tmpl);
 	free(rv.notes);

@@ -198,7 +198,10 @@ static int promote_action(struct run_step *s, bool again, void *arg)
 		journal_step_set_result(&s->rec, "vm_name", st->vm->m->name);
 	mc.local = fo->t.ceph;
 	mc.peer = fo->peer;
-	mc.peer_name = fo->ctx->conf.peer_name;
+	/* --no-peer: as promote --no-peer, the peer neither contacted nor
+	 * checked (the preflight refuses it without --force) */
+	mc.no_peer = args_has(&fo->ctx->args, "no-peer");
+	mc.peer_name = mc.no_peer ? NULL : fo->ctx->conf.peer_name;
 	mc.peer_error = fo->peer_error;
 	mc.force = fo->force;
 	mc.image_timeout = fo->ctx->conf.image_timeout;
@@ -268,13 +271,18 @@ static int recreate_action(struct run_step *s, bool again, void *arg)
 	struct fo *fo = st->fo;
 	struct fo_vm *v = st->vm;
 	struct rec_vm rv = { 0 };
-	struct one_error err = { 0, "" };
+	struct rec_done d = { -1, NULL, { 0, "" } };
+	struct one_client *one = NULL;
 	enum ledger_rpo rpo;
 	long long secs;
 	char rpo_s[64], secs_s[32], id[32], upd[512];
-	int r, vm_id = -1;
+	int r;
 
-	(void)again;	/* cmd_recreate_check finds a VM recreated before */
+	/* again: cmd_recreate_check finds a VM recreated before. Recreate
+	 * steps run concurrently: the checks only read what this process
+	 * loaded (their mapping misses are per thread), and each step calls
+	 * oned on a client of its own from the pool */
+	(void)again;
 	rpo_text(v, rpo_s, sizeof(rpo_s), &secs, &rpo);
 	snprintf(secs_s, sizeof(secs_s), "%lld", rpo == RPO_UNKNOWN ? -1LL : secs);
 	if (cmd_recreate_check(fo->ctx, fo->t.ceph, &fo->cur, &fo->here, v->m, fo->drop, fo->mode,
@@ -292,10 +300,11 @@ static int recreate_action(struct run_step *s, bool again, void *arg)
 		if (r < 0)
 			goto out;
 	}
-	r = cmd_recreate_vm(fo->t.one, &rv, fo->mode, fo->host, fo->caller, &vm_id);
-	if (vm_id >= 0) {
-		v->new_id = vm_id;
-		snprintf(id, sizeof(id), "%d", vm_id);
+	one = one_take(fo);
+	r = cmd_recreate_vm(one, &rv, fo->mode, fo->host, fo->caller, &d);
+	if (d.id >= 0) {
+		v->new_id = d.id;
+		snprintf(id, sizeof(id), "%d", d.id);
 		journal_step_set_result(&s->rec, "vm_id", id);
 	}
 	if (r == 0 && rv.existing && !tmpl_get(rv.existing->user_tmpl, "ONEDR_RPO")) {
@@ -306,11 +315,12 @@ static int recreate_action(struct run_step *s, bool again, void *arg)
 		snprintf(upd, sizeof(upd),
 			 "ONEDR_RPO=\"%s\"\nONEDR_RPO_SECONDS=\"%s\"\nONEDR_FAILOVER_RUN=\"%s\"\n",
 			 rpo_s, secs_s, fo->run_id);
-		r = one_vm_update(fo->t.one, vm_id, upd, true, &err);
+		r = one_vm_update(one, d.id, upd, true, &d.err);
 	}
-	snprintf(s->rec.detail, sizeof(s->rec.detail), "%s VM %d, RPO %s%s%s",
-		 r < 0 ? "failed:" : rv.existing ? "adopted" : "created", vm_id, rpo_s,
-		 err.msg[0] ? ": " : "", err.msg);
+	one_give(fo, one);
+	snprintf(s->rec.detail, sizeof(s->rec.detail), "%s VM %d%s%s, RPO %s%s%s",
+		 r < 0 ? "failed:" : rv.existing ? "adopted" : "created", d.id,
+		 d.did ? ", " : "", d.did ? d.did : "", rpo_s, d.err.msg[0] ? ": " : "", d.err.msg);
 out:
 	tmpl_free(rv.tmpl);
 	free(rv.notes);
@@ -323,6 +333,9 @@ static int running_action(struct run_step *s, bool again, void *arg)
 	struct fo *fo = st->fo;
 	time_t end = time(NULL) + fo->wait;
 	int id = st->vm->new_id;
+	/* the first looks soon (a deploy takes oned well under a second
+	 * when its drivers are quick), then every second at most */
+	long pause_ms = 100;
 
 	(void)again;
 	if (id < 0) {
@@ -362,7 +375,8 @@ static int running_action(struct run_step *s, bool again, void *arg)
 				 ": not RUNNING after %us", fo->wait);
 			return -ETIMEDOUT;
 		}
-		sleep(1);
+		nanosleep(&(struct timespec){ pause_ms / 1000, pause_ms % 1000 * 1000000L }, NULL);
+		pause_ms = pause_ms * 2 > 1000 ? 1000 : pause_ms * 2;
 	}
 }
 
@@ -433,7 +447,10 @@ static int begin(struct fo *fo, int argc, char **argv, bool all)
 		return log_error(-ENOMEM, "%s", ctx->name), EXIT_UNAVAILABLE;
 	if (cmd_signing_key(ctx, true, &t->key) < 0)
 		return EXIT_USAGE;
-	if (cmd_connect(ctx, true, &t->ceph, &fo->peer, &fo->peer_error) < 0 ||
+	/* --no-peer: the peer is known gone; trying it costs the whole
+	 * connect timeout before anything else can start */
+	if (cmd_connect(ctx, !args_has(&ctx->args, "no-peer"), &t->ceph, &fo->peer,
+			&fo->peer_error) < 0 ||
 	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->key, t->scan) < 0)
 		return EXIT_UNAVAILABLE;
 	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms,
@@ -796,11 +813,9 @@ static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 		struct run_step *steps = NULL;
 		struct fo_step *st = NULL;
 		size_t n = 0;
-		/* recreate one VM at a time: its checks share the mapping
-		 * state of onedr.conf (cmd_map_obj); register and the waits
-		 * go to oned concurrently, one client per worker */
-		unsigned conc = k == 0 ? fo->ctx->conf.concurrency :
-				k == 2 ? 1 : (unsigned)fo->pool.n;
+		/* register, recreate and the waits go to oned concurrently,
+		 * one client per worker */
+		unsigned conc = k == 0 ? fo->ctx->conf.concurrency : (unsigned)fo->pool.n;
 		int r;
 
 		if (k == 2 && reload(fo) < 0)
@@ -994,7 +1009,7 @@ static int cmd_failover(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_failover_entry = {
 	.name = "failover",
-	.usage = "[--force] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [--takeover HOLDER] [--label L] [-j | -x] (VM... | --all)",
+	.usage = "[--force [--no-peer]] [--dry-run] [--deploy HOST] [--drop-unprotected] [--wait S] [--takeover HOLDER] [--label L] [-j | -x] (VM... | --all)",
 	.summary = "fail VMs over to this site, group by group, journaled and resumable",
 	.help =
 	"Run it on the surviving site. A preflight first: the manifests (retired\n"
@@ -1028,6 +1043,9 @@ const struct cmd_entry cmd_failover_entry = {
 		CMD_OPT_POOL("the pool holding the manifests and the journal"),
 		{ "all", 0, ARG_FLAG, NULL, 0, "every VM from another site" },
 		{ "force", 0, ARG_FLAG, NULL, 0, "force-promote (the peer site is gone)" },
+		{ "no-peer", 0, ARG_FLAG, NULL, 0,
+		  "do not try to reach the peer site (needs --force;\n"
+		  "the ledger then has this site's view only)" },
 		{ "dry-run", 0, ARG_FLAG, NULL, 0, "the preflight only: nothing is changed" },
 		{ "deploy", 0, ARG_STRING, "HOST", 0,
 		  "deploy the VMs on HOST (name or ID); without it\n"

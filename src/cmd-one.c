@@ -276,13 +276,14 @@ const struct one_obj *cmd_image_by_source(const struct site_objs *s, const char 
 
 /* Names the maps do not cover (or map to nothing here), each with every
  * VM that uses it: one error line per name, listing them all, logged by
- * cmd_map_report() once every check ran. */
-static struct map_miss {
+ * cmd_map_report() once every check ran. Kept per thread: failover checks
+ * VMs on several threads at once, each reporting its own. */
+static __thread struct map_miss {
 	int kind;		/* enum map_kind; + MAP_KINDS: the mapped object is missing */
 	char name[128], from[128], what[32];
 	char *vms;		/* "VM a, VM b", malloc'd */
 } misses[64];
-static size_t n_misses;
+static __thread size_t n_misses;
 
 static void map_miss(int kind, const char *name, const char *from, const char *what,
 		     const char *label)

@@ -420,62 +420,69 @@ static void print_notes(const char *vl, const char *notes)
 }
 
 int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
-		    const struct one_obj *caller, int *ret_id)
+		    const struct one_obj *caller, struct rec_done *ret)
 {
-	struct one_error err = { 0, "" };
-	const char *did = NULL;
-	char vl[256], *xml = NULL;
+	char *xml = NULL;
 	int r, id, state;
 
-	cmd_vm_label(rv->m, vl, sizeof(vl));
-	*ret_id = -1;
+	ret->id = -1;
+	ret->did = NULL;
+	ret->err.code = 0;
+	ret->err.msg[0] = '\0';
 	if (rv->existing) {
-		id = *ret_id = rv->existing->id;
+		id = ret->id = rv->existing->id;
 		state = rv->existing->state;
 		if (rv->existing->uid != rv->user->id || rv->existing->gid != rv->group->id) {
-			r = one_vm_chown(one, id, rv->user->id, rv->group->id, &err);
+			r = one_vm_chown(one, id, rv->user->id, rv->group->id, &ret->err);
 			if (r < 0)
-				goto fail;
+				return r;
 		}
-		r = start(one, id, state, mode, host, rv->sys_ds, &did, &err);
-		if (r < 0)
-			goto fail;
-		printf("%s: already recreated as VM %d (%s)%s%s\n", vl, id, state_name(rv->existing),
-		       did ? ", now " : "", did ? did : "");
-		print_notes(vl, rv->notes);
-		return 0;
+		return start(one, id, state, mode, host, rv->sys_ds, &ret->did, &ret->err);
 	}
 	r = one_tmpl_to_xml(rv->tmpl, &xml);
 	if (r < 0) {
-		snprintf(err.msg, sizeof(err.msg), "cannot write the VM template: %s", strerror(-r));
-		goto fail;
+		snprintf(ret->err.msg, sizeof(ret->err.msg), "cannot write the VM template: %s",
+			 strerror(-r));
+		return r;
 	}
-	r = one_vm_allocate(one, xml, mode != START_RELEASE, &id, &err);
+	r = one_vm_allocate(one, xml, mode != START_RELEASE, &id, &ret->err);
 	free(xml);
 	if (r < 0)
-		goto fail;
-	*ret_id = id;
+		return r;
+	ret->id = id;
 	state = mode != START_RELEASE ? VM_HOLD : VM_PENDING;
 	/* a new VM belongs to the caller and its primary group */
 	r = caller && caller->id == rv->user->id && caller->gid == rv->group->id ? 0
-		: one_vm_chown(one, id, rv->user->id, rv->group->id, &err);
+		: one_vm_chown(one, id, rv->user->id, rv->group->id, &ret->err);
 	if (r == 0)
-		r = start(one, id, state, mode, host, rv->sys_ds, &did, &err);
-	if (r < 0) {
-		printf("%s: created as VM %d, then failed: %s (a rerun finishes it)\n", vl, id, err.msg);
-		print_notes(vl, rv->notes);
-		return r;
-	}
-	if (did && rv->sys_ds)
-		printf("%s: created as VM %d (deployed, system datastore '%s')\n", vl, id, rv->sys_ds->name);
-	else
-		printf("%s: created as VM %d (%s)\n", vl, id,
-		       did ? did : mode == START_RELEASE ? "PENDING" : "HOLD");
-	print_notes(vl, rv->notes);
-	return 0;
-fail:
-	printf("%s: failed: %s\n", vl, err.msg);
+		r = start(one, id, state, mode, host, rv->sys_ds, &ret->did, &ret->err);
 	return r;
+}
+
+/* The line (and notes) of one VM recreate_vm did (r: what it returned). */
+static void print_done(const struct rec_vm *rv, enum start_mode mode, int r,
+		       const struct rec_done *d)
+{
+	char vl[256];
+
+	cmd_vm_label(rv->m, vl, sizeof(vl));
+	if (r < 0 && (rv->existing || d->id < 0)) {
+		printf("%s: failed: %s\n", vl, d->err.msg);
+		return;
+	}
+	if (r < 0)
+		printf("%s: created as VM %d, then failed: %s (a rerun finishes it)\n", vl, d->id,
+		       d->err.msg);
+	else if (rv->existing)
+		printf("%s: already recreated as VM %d (%s)%s%s\n", vl, d->id, state_name(rv->existing),
+		       d->did ? ", now " : "", d->did ? d->did : "");
+	else if (d->did && rv->sys_ds)
+		printf("%s: created as VM %d (deployed, system datastore '%s')\n", vl, d->id,
+		       rv->sys_ds->name);
+	else
+		printf("%s: created as VM %d (%s)\n", vl, d->id,
+		       d->did ? d->did : mode == START_RELEASE ? "PENDING" : "HOLD");
+	print_notes(vl, rv->notes);
 }
 
 int cmd_recreate_check(struct cmd_ctx *ctx, struct ceph *c, const struct site_objs *site,
@@ -577,9 +584,11 @@ static int cmd_recreate(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < t.nvms && !cmd_interrupted(); i++, done++) {
-		int id;
+		struct rec_done d;
 
-		if (cmd_recreate_vm(t.one, &recs[i], mode, host, cmd_caller(t.one, &t.site), &id) < 0)
+		r = cmd_recreate_vm(t.one, &recs[i], mode, host, cmd_caller(t.one, &t.site), &d);
+		print_done(&recs[i], mode, r, &d);
+		if (r < 0)
 			failed++;
 		else if (!recs[i].existing)
 			created++;

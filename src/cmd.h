@@ -15,6 +15,7 @@
 #include "fence.h"
 #include "mirror.h"
 #include "one-doc.h"
+#include "one-rpc.h"
 #include "manifest-format.h"
 #include "mirror-run.h"
 #include "output.h"
@@ -173,7 +174,8 @@ void cmd_site_free(struct site_objs *s);
  * objs; NULL when there is no map or no such object. what: "datastore",
  * "user"...; label: the VM ("VM site-a/1 (x)"). What is missing is kept,
  * each name with every VM that uses it, until cmd_map_report() logs one
- * line per name and returns how many (0: nothing was missing). */
+ * line per name and returns how many (0: nothing was missing). The misses
+ * are kept per thread: cmd_map_report() reports the calling thread's. */
 const struct one_obj *cmd_map_obj(const struct onedr_conf *conf, enum map_kind kind,
 				  const char *name, const struct one_objs *objs,
 				  const char *what, const char *label);
@@ -218,8 +220,11 @@ int cmd_report_run(struct cmd_ctx *ctx, struct ceph *ceph, const char *id,
 		   enum output_format format, bool steps);
 
 /* ---- register and recreate, per disk and per VM (cmd-register.c,
- * cmd-recreate.c): their commands and failover share them. They log what
- * blocks and print one line per object done. ---- */
+ * cmd-recreate.c): their commands and failover share them. The checks
+ * (cmd_register_plan, cmd_recreate_check) log what blocks; doing one disk
+ * or VM (cmd_register_disk, cmd_recreate_vm) prints nothing and logs
+ * nothing: it returns what it did, its callers tell. Several threads may
+ * run them at once, each with its own oned client. ---- */
 
 /* What registering one disk needs, found by the checks. */
 struct reg_disk {
@@ -258,10 +263,17 @@ struct rec_vm {
 int cmd_recreate_check(struct cmd_ctx *ctx, struct ceph *c, const struct site_objs *site,
 		       const struct one_vms *here, const struct manifest *m, bool drop,
 		       enum start_mode mode, bool primary, struct rec_vm *rv);
-/* Create (or adopt rv->existing), chown, and start as mode says; one line.
- * *ret_id: the VM here, -1 when none. */
+/* What cmd_recreate_vm did. */
+struct rec_done {
+	int id;				/* the VM here, -1 when none */
+	const char *did;		/* "deployed", "released", or NULL (left as it was) */
+	struct one_error err;		/* what failed */
+};
+/* Create (or adopt rv->existing), chown, and start as mode says. Prints
+ * nothing: the caller tells (ret->id >= 0 with an error: created, then the
+ * chown or the start failed; a rerun adopts it). */
 int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
-		    const struct one_obj *caller, int *ret_id);
+		    const struct one_obj *caller, struct rec_done *ret);
 
 /* ---- failover's takeover, shared with switchover (cmd-failover.c) ---- */
 struct journal;

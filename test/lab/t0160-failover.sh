@@ -44,6 +44,15 @@ test_expect_success 'setup: exported, written, replicated' '
 	wait_until 120 "manifests synced" manifests_synced
 '
 
+test_expect_success 'failover --no-peer leaves the peer out: with site-a up, refused without --force' '
+	onedr_sb failover --dry-run --deploy host-b 0 1 >out 2>err ||
+	{ cat out err; false; } &&
+	test_exit_code 2 onedr_sb failover --no-peer --dry-run --deploy host-b 0 1 >out 2>err &&
+	grep -q "needs --force" err &&
+	onedr_sb failover --force --no-peer --dry-run --deploy host-b 0 1 >out 2>err &&
+	grep -q "peer site unreachable" out && grep -q "dry run: nothing was changed" out
+'
+
 test_expect_success 'site-a dies (Ceph and oned)' '
 	"$LAB" kill site-a && kill "$SA" && SA=
 '

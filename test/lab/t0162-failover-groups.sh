@@ -135,7 +135,7 @@ test_expect_success 'failover -j of VMs 0 1 2 on a pipe: one progress line per s
 	cat err &&
 	grep -q "^priority-1 site-a/0 promote $P/one-0: done: promoted (forced)" err &&
 	grep -q "^priority-2 site-a/1 register $P/one-1: done: registered$" err &&
-	grep -q "^priority-3 site-a/2 recreate vm: done: created VM [0-9]*, RPO " err &&
+	grep -q "^priority-3 site-a/2 recreate vm: done: created VM [0-9]*, deployed, RPO " err &&
 	grep -q "^priority-3 site-a/2 running vm: done: VM [0-9]* state 3 lcm 3" err &&
 	test "$(grep -c "^priority-[0-9] site-a/[0-9] [a-z]* [^ ]*: done" err)" = 12 &&
 	! grep -q "$(printf "\r")" err &&

@@ -6,7 +6,10 @@
  * and the rbd CLI: no tool that promotes through librbd can beat it, so
  * it tells how much of a run is Ceph's own work.
  *
- *   rbd-floor CEPH_CONF POOL promote|demote CONCURRENCY [NAME_PREFIX]
+ *   rbd-floor CEPH_CONF POOL promote|force-promote|demote CONCURRENCY [NAME_PREFIX]
+ *
+ * force-promote: rbd_mirror_image_promote(force=true), as a failover with
+ * the peer site dead does.
  *
  * Exit 0 when every call succeeded, 1 otherwise (the first error is
  * printed), 2 on usage. Not installed: `make bench/rbd-floor`.
@@ -26,7 +29,7 @@
 static rados_ioctx_t io;
 static char **ids;
 static size_t nids, next_id;
-static bool promote;
+static bool promote, force;
 static int first_error;
 static size_t failed;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -46,7 +49,7 @@ static void *worker(void *arg)
 			return NULL;
 		r = rbd_open_by_id(io, ids[i], &image, NULL);
 		if (r == 0) {
-			r = promote ? rbd_mirror_image_promote(image, false) :
+			r = promote ? rbd_mirror_image_promote(image, force) :
 				      rbd_mirror_image_demote(image);
 			rbd_close(image);
 		}
@@ -70,13 +73,15 @@ int main(int argc, char **argv)
 	rados_t rados;
 	int r;
 
-	if (argc < 5 || (strcmp(argv[3], "promote") && strcmp(argv[3], "demote")) ||
+	if (argc < 5 ||
+	    (strcmp(argv[3], "promote") && strcmp(argv[3], "force-promote") && strcmp(argv[3], "demote")) ||
 	    (conc = strtoul(argv[4], NULL, 10)) == 0 || conc > 1024) {
-		fprintf(stderr, "usage: rbd-floor CEPH_CONF POOL promote|demote CONCURRENCY "
-			"[NAME_PREFIX]\n");
+		fprintf(stderr, "usage: rbd-floor CEPH_CONF POOL promote|force-promote|demote "
+			"CONCURRENCY [NAME_PREFIX]\n");
 		return 2;
 	}
-	promote = !strcmp(argv[3], "promote");
+	force = !strcmp(argv[3], "force-promote");
+	promote = force || !strcmp(argv[3], "promote");
 	if ((r = rados_create(&rados, NULL)) < 0 || (r = rados_conf_read_file(rados, argv[1])) < 0 ||
 	    (r = rados_connect(rados)) < 0 || (r = rados_ioctx_create(rados, argv[2], &io)) < 0) {
 		fprintf(stderr, "rbd-floor: cannot reach pool %s: %s\n", argv[2], strerror(-r));

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,12 @@ int main(int argc, char **argv)
 	/* every outcome line is out as soon as it is printed, also on a pipe:
 	 * an onedr killed midway leaves the record of what it already did */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+#ifdef M_ARENA_MAX
+	/* glibc gives each thread that mallocs an arena of its own, up to 8 per
+	 * core, and keeps their freed memory: a 1000-image failover's workers and
+	 * librbd's threads held 16 arenas, 29 MiB of its 80 MiB peak RSS (P4) */
+	mallopt(M_ARENA_MAX, 2);
+#endif
 	const struct cmd_entry *e;
 	char link[128];
 	char **args;

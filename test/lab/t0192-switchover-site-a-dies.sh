@@ -72,7 +72,8 @@ test_expect_success 'setup: exported, written, replicated, manifests on site-b' 
 v=0
 for c in $CASES; do
 	test_expect_success "site-a dies while the switchover of VM $v is at $c: the switchover rerun refuses, failover --force converges" '
-		site_a_up && write_data a one-$v 1 &&
+		site_a_up && write_data a one-$v 1 || exit 1
+		# alone on its line: $! is then onedr itself
 		ONEDR_TEST_KILL=$c:1:STOP "$ONEDR" -c "$TRASH/b.conf" switchover --to site-b --deploy host-b $v >k1 2>&1 &
 		pid=$! && echo $pid >"$TRASH/stopped.pid" &&
 		wait_until 300 "onedr stopped at $c" sh -c "ps -o stat= -p $pid | grep -q T" &&

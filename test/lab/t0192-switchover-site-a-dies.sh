@@ -72,6 +72,8 @@ test_expect_success 'setup: exported, written, replicated, manifests on site-b' 
 v=0
 for c in $CASES; do
 	test_expect_success "site-a dies while the switchover of VM $v is at $c: the switchover rerun refuses, failover --force converges" '
+		# the onedr a failed case left stopped
+		[ -r "$TRASH/stopped.pid" ] && kill -9 "$(cat "$TRASH/stopped.pid")" 2>/dev/null
 		site_a_up && write_data a one-$v 1 || exit 1
 		# alone on its line: $! is then onedr itself
 		ONEDR_TEST_KILL=$c:1:STOP "$ONEDR" -c "$TRASH/b.conf" switchover --to site-b --deploy host-b $v >k1 2>&1 &
@@ -89,9 +91,12 @@ for c in $CASES; do
 		test "$(copies_of $v)" = "$before" && test "$(run_state $run)" = open &&
 		"$ONEDR" -c "$TRASH/bd.conf" failover --force --deploy host-b $v >k3 2>&1 || { cat k3; false; } &&
 		cat k3 &&
-		running_once $v && one_image $v && is_primary b one-$v &&
-		test "$(md5_of b one-$v)" = "$(cat md5)" &&
-		test "$(run_state $run)" = abandoned &&
+		{ running_once $v || { echo "VM $v: copies on site-b: $(copies_of $v)"; false; }; } &&
+		{ one_image $v || { echo "VM $v: not one image of one-$v on site-b"; false; }; } &&
+		is_primary b one-$v &&
+		{ test "$(md5_of b one-$v)" = "$(cat md5)" || { echo "one-$v: not the data site-a had"; false; }; } &&
+		st=$(run_state $run) &&
+		{ test "$st" = abandoned || { echo "switchover run $run: $st, not abandoned"; false; }; } &&
 		site_a_up &&
 		case $c in
 		demote:*|replayed:*|promote:*|recreate:*)
@@ -101,6 +106,15 @@ for c in $CASES; do
 	'
 	v=$((v + 1))
 done
+
+test_expect_success 'site-a back: a switchover of a VM failed over before its demote refuses (split-brain: failback first), nothing changed' '
+	site_a_up &&
+	test_exit_code 2 onedr_sb switchover --to site-b --deploy host-b 0 >out 2>err &&
+	cat err && grep -q "primary on site-b too .*failback" err &&
+	is_primary a one-0 && is_primary b one-0 && running_once 0 &&
+	test_exit_code 2 onedr_sb switchover --to site-b --deploy host-b 2 >out 2>err &&
+	cat err && grep -q "not primary on site-a" err
+'
 
 test_expect_success 'site-a is up again (Ceph and oned) for the tests after this one' '
 	site_a_up && call a one.vm.info i:0 >/dev/null

@@ -712,6 +712,57 @@ static int open_run(struct fo *fo, int argc, char **argv)
 	return 0;
 }
 
+/* The open switchover run of the pool here (its target is this site: a
+ * switchover keeps its run on the target's cluster), whose source died
+ * under it: this failover takes its VMs over, so the run is abandoned, and
+ * a later switchover starts a run of its own instead of resuming it (its
+ * poweroff and demote steps would act on the stale copies of a site that
+ * came back). Locked first, as a rerun would: a switchover still held by a
+ * live onedr refuses the failover (--takeover HOLDER breaks a dead one). */
+static int abandon_switchover(struct fo *fo)
+{
+	struct cmd_ctx *ctx = fo->ctx;
+	struct journal_run *runs = NULL;
+	const struct journal_run *open;
+	const char *take = args_get(&ctx->args, "takeover");
+	struct journal *sj = NULL;
+	char holder[160] = "";
+	size_t n = 0;
+	int r;
+
+	r = journal_list(fo->t.ceph, ctx->conf.pool, ctx->conf.image_timeout, &runs, &n, NULL);
+	if (r < 0)
+		return log_error(r, "cannot read the runs of pool '%s'", ctx->conf.pool);
+	open = journal_latest_open(runs, n, JOURNAL_SWITCHOVER);
+	if (!open) {
+		free(runs);
+		return 0;
+	}
+	r = journal_open(fo->t.ceph, ctx->conf.pool, open->id, ctx->conf.image_timeout, &sj);
+	if (r == 0)
+		r = journal_lock(sj, holder, sizeof(holder));
+	if (r == -EBUSY && take && !strcmp(holder, take)) {
+		r = journal_lock_break(sj, take);
+		if (r == 0) {
+			holder[0] = '\0';
+			r = journal_lock(sj, holder, sizeof(holder));
+		}
+	}
+	if (r == -EBUSY && holder[0])
+		log_error(0, "switchover run %s is held by '%s': if that onedr is gone, give "
+			  "--takeover '%s'", open->id, holder, holder);
+	else if (r == 0)
+		r = journal_finish(sj, JOURNAL_RUN_ABANDONED, EXIT_PARTIAL);
+	if (r < 0 && !(r == -EBUSY && holder[0]))
+		log_error(r, "switchover run %s: cannot abandon it", open->id);
+	if (r == 0)
+		printf("switchover run %s abandoned: failover run %s takes its VMs over\n", open->id,
+		       fo->run_id);
+	journal_close(sj);
+	free(runs);
+	return r;
+}
+
 /* Steps of one kind for the VMs of one group. */
 static int group_steps(struct fo *fo, struct fo_vm *v, size_t nv, const char *kind,
 		       struct run_step **ret, struct fo_step **ret_st, size_t *ret_n)
@@ -930,7 +981,7 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 	if (o->j) {	/* the caller's run (switchover) */
 		fo.j = o->j;
 		snprintf(fo.run_id, sizeof(fo.run_id), "%s", journal_header(o->j)->id);
-	} else if (open_run(&fo, argc, argv) < 0) {
+	} else if (open_run(&fo, argc, argv) < 0 || abandon_switchover(&fo) < 0) {
 		code = EXIT_UNAVAILABLE;
 		goto out;
 	}

@@ -509,6 +509,15 @@ static int check_disks(struct sw *sw, bool resuming)
 					  "run from there", sw->vms[i].id, d->disk_id, d->pool, d->rbd,
 					  sw->src->conf.site);
 				bad++;
+			} else if (ld.primary &&
+				   ledger_read_disk(sw->dst_ceph, NULL, 0, d->pool, d->rbd,
+						    sw->ctx->conf.image_timeout, &ld) == 0 && ld.primary) {
+				/* a failover took it over while the source was gone:
+				 * demoting the stale copy would hide the split-brain */
+				log_error(0, "VM %d: disk %d '%s/%s' is primary on %s too (split-brain "
+					  "after a failover): 'onedr failback' first", sw->vms[i].id,
+					  d->disk_id, d->pool, d->rbd, sw->dst->conf.site);
+				bad++;
 			}
 		}
 	}

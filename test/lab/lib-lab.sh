@@ -202,6 +202,9 @@ for v in sorted(ET.fromstring(sys.stdin.read()).findall("VM"), key=lambda v: int
 # Failing VMs over (t0160, t0165), with the stand-ins of standins_up: VMs
 # made on site-a, their copies on site-b found by ONEDR_SOURCE_VM.
 vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
+# vm_is SITE ID PATTERN: the VM's STATE/LCM_STATE matches PATTERN (for
+# wait_until: the stand-in runs the TM actions of a deploy or a terminate in
+# the background, as oned does, so the state must be read again each time)
 vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
 onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
 onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }

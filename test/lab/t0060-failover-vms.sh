@@ -20,13 +20,6 @@ test_cleanup() {
 }
 
 images_are() { test "$(count b one.imagepool.info IMAGE)" = "$1"; }
-vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
-# vm_is SITE ID PATTERN: the VM's STATE/LCM_STATE matches PATTERN (for
-# wait_until: the stand-in runs the TM actions of a deploy or a terminate in
-# the background, as oned does, so the state must be read again each time)
-vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
-onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
-onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
 # feat MODE: the features OpenNebula's datastore uses, plus journaling for journal mode
 feat() { if [ "$1" = journal ]; then echo layering,exclusive-lock,journaling; else echo layering,exclusive-lock; fi; }
 rbd_rbd() { rbd_on "$1" create "$P/$2" --size "$3M" --image-feature "$(feat "$4")"; }

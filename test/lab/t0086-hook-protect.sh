@@ -26,8 +26,6 @@ test_cleanup() {
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
 }
 
-onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
-onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
 vm_state() { call a one.vm.info "i:$1" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
 mirrored() { rbd_a info "$P/$1" | grep -q "mirroring state: enabled"; }
 journaled() { rbd_a info "$P/$1" | grep -q "mirroring mode: journal"; }

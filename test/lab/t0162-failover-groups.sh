@@ -20,33 +20,6 @@ test_cleanup() {
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
 }
 
-vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
-vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
-onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
-onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
-manifests_synced() {
-	onedr_sa status -j >st.json 2>/dev/null
-	python3 - "$DISKS" <<-PY
-	import json, sys
-	m = {i["image"]: i["manifest"] for i in json.load(open("st.json"))["images"]}
-	sys.exit(0 if all(m.get(x) == "synced" for x in sys.argv[1].split()) else 1)
-	PY
-}
-copies_of() {
-	call b one.vmpool.infoextended i:-2 i:-1 i:-1 i:-1 | python3 -c '
-import sys, xml.etree.ElementTree as ET
-n = [v for v in ET.fromstring(sys.stdin.read()).findall("VM")
-     if v.findtext("USER_TEMPLATE/ONEDR_SOURCE_VM") == sys.argv[1] and v.findtext("STATE") != "6"]
-print(" ".join(v.findtext("ID") for v in n))' "$1"
-}
-running_once() { ids=$(copies_of "$1") && test "$(echo $ids | wc -w)" = 1 && vm_is b "$ids" 3/3; }
-
-# image N MODE: RBD one-N, mirrored in MODE, persistent image N on site-a
-image() {
-	mk_image a "$2" "one-$1" 16 >/dev/null &&
-	call a one.image.allocate "NAME=\"disk-$1\" TYPE=DATABLOCK PERSISTENT=YES SOURCE=$P/one-$1 FORMAT=raw SIZE=16" i:100 b:1 >id &&
-	test "$(cat id)" = "$1"
-}
 # vm N USER_TEMPLATE [DISK]: VM vm-N on site-a
 vm() {
 	{ echo "NAME = \"vm-$1\""; echo "MEMORY = 64"; echo "CPU = 1"

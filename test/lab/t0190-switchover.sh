@@ -20,37 +20,12 @@ test_cleanup() {
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
 }
 
-vm_state() { call "$1" one.vm.info "i:$2" | sed -n 's/.*<STATE>\([0-9]*\)<\/STATE><LCM_STATE>\([0-9]*\)<.*/\1\/\2/p'; }
-vm_is() { case "$(vm_state "$1" "$2")" in $3) return 0 ;; esac; return 1; }
-onedr_sa() { "$ONEDR" -c "$TRASH/a.conf" "$@"; }
-onedr_sb() { "$ONEDR" -c "$TRASH/b.conf" "$@"; }
-# the VMs on site-b that came from site-a VM $1 (not DONE)
-copies_of() {
-	call b one.vmpool.infoextended i:-2 i:-1 i:-1 i:-1 | python3 -c '
-import sys, xml.etree.ElementTree as ET
-n = [v for v in ET.fromstring(sys.stdin.read()).findall("VM")
-     if v.findtext("USER_TEMPLATE/ONEDR_SOURCE_VM") == sys.argv[1] and v.findtext("STATE") != "6"]
-print(" ".join(v.findtext("ID") for v in n))' "$1"
-}
-running_once() { ids=$(copies_of "$1") && test "$(echo $ids | wc -w)" = 1 && vm_is b "$ids" 3/3; }
 # site-a's VM $1 is POWEROFF with the note naming its copy on site-b
 switched() {
 	vm_is a "$1" 8/0 && call a one.vm.info "i:$1" >sw.xml &&
 	grep -q "<ONEDR_SWITCHED_TO><!\[CDATA\[site-b\]\]></ONEDR_SWITCHED_TO>" sw.xml &&
 	grep -q "<ONEDR_SWITCHED_VM><!\[CDATA\[$(copies_of "$1")\]\]></ONEDR_SWITCHED_VM>" sw.xml &&
 	grep -q "<ONEDR_SWITCHOVER_RUN>" sw.xml
-}
-image() {
-	mk_image a "$2" "one-$1" 16 >/dev/null &&
-	call a one.image.allocate "NAME=\"disk-$1\" TYPE=DATABLOCK PERSISTENT=YES SOURCE=$P/one-$1 FORMAT=raw SIZE=16" i:100 b:1 >id &&
-	test "$(cat id)" = "$1"
-}
-vm() {
-	n=$1 prio=$2; shift 2
-	{ echo "NAME = \"vm-$n\""; echo "MEMORY = 64"; echo "CPU = 1"
-	  for d in "$@"; do echo "DISK = [ IMAGE_ID = $d ]"; done; } >tmpl &&
-	call a one.vm.allocate "$(cat tmpl)" b:0 >id && test "$(cat id)" = "$n" &&
-	call a one.vm.update "i:$n" "ONEDR_PRIORITY = \"$prio\"" i:1 >/dev/null
 }
 same_disks() { for d in "$@"; do same_data "$d" || { echo "# $d differs"; return 1; }; done; }
 

@@ -260,3 +260,65 @@ for tag in ("STDOUT", "STDERR"):
 }
 hook_ran() { test "$(hook_runs "$1")" -ge "$2"; }
 elapsed() { echo $(( $(date +%s) - $1 )); }
+
+# Switching VMs over (t0190, t0191), with the stand-ins of standins_up.
+# peer_ones: each site's configuration reaches the other site's oned
+# (PEER_ONE) and has the maps of a move towards it, so that a switchover to
+# site-b can be driven from either site
+peer_ones() {
+	echo "PEER_ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/a.port")/RPC2\", AUTH = \"$TRASH/auth\" ]" >>"$TRASH/b.conf" &&
+	echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-sys-b\" ]" >>"$TRASH/b.conf" &&
+	{ echo "PEER_ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/b.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"
+	  echo "DATASTORE_MAP = [ FROM = \"ceph-img-b\", TO = \"ceph-img\" ]"
+	  echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys-b\", TO = \"ceph-sys\" ]"
+	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
+	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >>"$TRASH/a.conf"
+}
+# replica_of_b DISK...: site-b's data is on site-a (failback): primary on
+# site-b, non-primary on site-a, md5 equal
+replica_of_b() {
+	for d in "$@"; do
+		is_primary b "$d" && is_non_primary a "$d" && same_data "$d" ||
+		{ echo "# $d: not a replica of site-b's copy"; return 1; }
+	done
+}
+# switched N: site-a's VM N is POWEROFF with the note naming its copy on site-b
+switched() {
+	vm_is a "$1" 8/0 && call a one.vm.info "i:$1" >sw.xml &&
+	grep -q "<ONEDR_SWITCHED_TO><!\[CDATA\[site-b\]\]></ONEDR_SWITCHED_TO>" sw.xml &&
+	grep -q "<ONEDR_SWITCHED_VM><!\[CDATA\[$(copies_of "$1")\]\]></ONEDR_SWITCHED_VM>" sw.xml &&
+	grep -q "<ONEDR_SWITCHOVER_RUN>" sw.xml
+}
+# switchover_killed STEP WHEN N DISK IMAGES: site-a's VM N (one disk, DISK),
+# written, switched over to site-b by a switchover driven from site-b and
+# SIGKILLed at its STEP step (ONEDR_TEST_KILL=STEP:WHEN: before its action or
+# after it), then run again (from site-a when N is even): the same run
+# resumes and converges with nothing twice: the VM RUNNING once on site-b, the
+# old one POWEROFF with the note, IMAGES images registered on site-b, DISK
+# primary on site-b and a replica on site-a with the same data, the run
+# finished with each of its 9 steps done once, the killed one at attempt 2
+switchover_killed() {
+	local step=$1 when=$2 n=$3 d=$4 images=$5 rc=0 rerun=onedr_sb
+	[ $((n % 2)) = 0 ] && rerun=onedr_sa
+	write_data a "$d" 1 || return 1
+	ONEDR_TEST_KILL=$step:$when "$ONEDR" -c "$TRASH/b.conf" switchover --to site-b --deploy host-b "$n" >k1 2>&1 || rc=$?
+	test $rc = 137 || { echo "# exit $rc, not SIGKILLed at $step:$when"; cat k1; return 1; }
+	tail -n 3 k1
+	$rerun switchover --to site-b --deploy host-b "$n" >k2 2>&1 || { cat k2; return 1; }
+	grep -q '^resuming run' k2 || { cat k2; return 1; }
+	running_once "$n" && switched "$n" &&
+	test "$(count b one.imagepool.info IMAGE)" = "$images" &&
+	is_primary b "$d" && is_non_primary a "$d" &&
+	{ same_data "$d" || { echo "# $d differs"; false; }; } &&
+	onedr_sb report -j >rep.json &&
+	python3 - "$step" <<-PY
+	import json, sys
+	r = json.load(open('rep.json'))
+	assert r['kind'] == 'switchover' and r['state'] == 'finished', r['state']
+	s = r['steps']
+	assert all(x['state'] == 'done' for x in s), s
+	killed = [x for x in s if x['step'] == sys.argv[1]]
+	assert len(killed) == 1 and killed[0]['attempt'] == 2, killed
+	assert len(s) == 9, len(s)
+	PY
+}

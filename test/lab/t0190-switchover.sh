@@ -20,13 +20,6 @@ test_cleanup() {
 	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
 }
 
-# site-a's VM $1 is POWEROFF with the note naming its copy on site-b
-switched() {
-	vm_is a "$1" 8/0 && call a one.vm.info "i:$1" >sw.xml &&
-	grep -q "<ONEDR_SWITCHED_TO><!\[CDATA\[site-b\]\]></ONEDR_SWITCHED_TO>" sw.xml &&
-	grep -q "<ONEDR_SWITCHED_VM><!\[CDATA\[$(copies_of "$1")\]\]></ONEDR_SWITCHED_VM>" sw.xml &&
-	grep -q "<ONEDR_SWITCHOVER_RUN>" sw.xml
-}
 same_disks() { for d in "$@"; do same_data "$d" || { echo "# $d differs"; return 1; }; done; }
 
 # VMs 0 (priority 1: disks 0, 1) and 1 (priority 3: disk 2) move driven
@@ -39,13 +32,7 @@ STEPS="poweroff export demote replayed promote register recreate running note"
 
 test_expect_success 'setup: site-a runs 4 VMs on 6 mirrored Ceph disks; each site reaches the other oned' '
 	standins_up &&
-	echo "PEER_ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/a.port")/RPC2\", AUTH = \"$TRASH/auth\" ]" >>"$TRASH/b.conf" &&
-	echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys\", TO = \"ceph-sys-b\" ]" >>"$TRASH/b.conf" &&
-	{ echo "PEER_ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/b.port")/RPC2\", AUTH = \"$TRASH/auth\" ]"
-	  echo "DATASTORE_MAP = [ FROM = \"ceph-img-b\", TO = \"ceph-img\" ]"
-	  echo "SYSTEM_DATASTORE_MAP = [ FROM = \"ceph-sys-b\", TO = \"ceph-sys\" ]"
-	  echo "USER_MAP = [ FROM = \"*\", TO = \"*\" ]"
-	  echo "GROUP_MAP = [ FROM = \"*\", TO = \"*\" ]"; } >>"$TRASH/a.conf" &&
+	peer_ones &&
 	image 0 journal && image 1 snapshot && image 2 journal && image 3 journal &&
 	image 4 snapshot && image 5 journal &&
 	vm 0 1 0 1 && vm 1 3 2 && vm 2 2 3 4 && vm 3 3 5 &&
@@ -138,35 +125,15 @@ test_expect_success 'switchover of VMs 2 and 3 driven from site-a (the source): 
 
 # SIGKILL at each kind of step, between its action and its "done" (the
 # record says "started": the rerun must find what the action did), then
-# run again, from site-a every other time: the same run resumes.
+# run again, from site-a every other time: the same run resumes
+# (lib-lab.sh's switchover_killed; t0191 kills before each action).
 images=6
 set -- $STEPS
 for k in $KILLS; do
 	step=$1; shift
 	images=$((images + 1))
 	test_expect_success "switchover SIGKILLed after its $step step of VM $k, run again: converges, nothing twice" "
-		write_data a one-$((k + 2)) 1 &&
-		ONEDR_TEST_KILL=$step:after \"\$ONEDR\" -c \"\$TRASH/b.conf\" switchover --to site-b --deploy host-b $k >k1 2>&1;
-		test \$? = 137 || { cat k1; false; } &&
-		tail -n 3 k1 &&
-		if [ \$((k % 2)) = 0 ]; then rerun=onedr_sa; else rerun=onedr_sb; fi &&
-		\$rerun switchover --to site-b --deploy host-b $k >k2 2>&1 || { cat k2; false; } &&
-		grep -q '^resuming run' k2 &&
-		running_once $k && switched $k &&
-		test \"\$(count b one.imagepool.info IMAGE)\" = $images &&
-		is_primary b one-$((k + 2)) && is_non_primary a one-$((k + 2)) &&
-		same_disks one-$((k + 2)) &&
-		onedr_sb report -j >rep.json &&
-		python3 - $step <<-PY
-		import json, sys
-		r = json.load(open('rep.json'))
-		assert r['kind'] == 'switchover' and r['state'] == 'finished', r['state']
-		s = r['steps']
-		assert all(x['state'] == 'done' for x in s), s
-		killed = [x for x in s if x['step'] == sys.argv[1]]
-		assert len(killed) == 1 and killed[0]['attempt'] == 2, killed
-		assert len(s) == 9, len(s)
-		PY
+		switchover_killed $step after $k one-$((k + 2)) $images
 	"
 done
 

@@ -28,13 +28,6 @@ vm() {
 	  for d in "$@"; do echo "DISK = [ IMAGE_ID = $d ]"; done; } >tmpl &&
 	call a one.vm.allocate "$(cat tmpl)" b:0 >id && test "$(cat id)" = "$n"
 }
-# site-b's data is on site-a: A non-primary, replaying, md5 equal
-replica_of_b() {
-	for d in "$@"; do
-		is_primary b "$d" && is_non_primary a "$d" && same_data "$d" ||
-		{ echo "# $d: not a replica of site-b's copy"; return 1; }
-	done
-}
 
 # VM 0: disks one-0 (journal), one-1 (snapshot); VM 1: one-2 (journal);
 # VMs 2-5: one-3..one-6 (journal), one per kill point

@@ -5,8 +5,9 @@
 # DRILL_NETWORK_MAP and RUNNING; replication stays up+replaying on both
 # sites at every step (each step of start is paused there with
 # ONEDR_TEST_KILL=STEP:after:1:STOP, checked, then SIGKILLed and start run
-# again); each clone holds the snapshot's data (md5). stop: SIGKILLed at
-# each of its steps and run again, it converges; the guarded delete
+# again); each clone holds the snapshot's data (md5). stop: SIGKILLed
+# before and after each kind of step (terminate, unregister, unclone,
+# unsnapshot) and run again, it converges; the guarded delete
 # refuses a foreign image put in a clone's place; nothing of the drill is
 # left, the source images are untouched.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
@@ -152,6 +153,19 @@ test_expect_success 'drill status: the objects and the sources up+replaying; rep
 '
 
 # drill stop: SIGKILLed at each of its steps, then run again
+# (unclone and unsnapshot run CONCURRENCY steps at a time: serial.conf runs
+# one at a time, so that "before the first" leaves every object there)
+test_expect_success 'drill stop SIGKILLed before its first VM terminate: nothing deleted' '
+	{ cat "$TRASH/b.conf"; echo "CONCURRENCY = 1"; } >"$TRASH/serial.conf"
+	ONEDR_TEST_KILL=terminate:before "$ONEDR" -c "$TRASH/b.conf" drill stop >k0 2>&1 &
+	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k0 &&
+	for v in 0 1; do
+		ids=$(drill_vms $v) && test "$(echo $ids | wc -w)" = 1 && vm_is b $ids 3/3 || exit 1
+	done &&
+	test "$(drill_images)" = 3 && test "$(clones_b)" = 3 &&
+	vm_is a 0 3/3 && vm_is a 1 3/3 && replicating
+'
+
 test_expect_success 'drill stop SIGKILLed after its first VM terminate: only drill VMs touched' '
 	ONEDR_TEST_KILL=terminate:after "$ONEDR" -c "$TRASH/b.conf" drill stop >k1 2>&1 &
 	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k1 &&
@@ -171,6 +185,13 @@ test_expect_success 'drill stop SIGKILLed after its first image delete' '
 	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k3 && test "$(clones_b)" = 3 && replicating
 '
 
+test_expect_success 'drill stop SIGKILLed before its first clone delete: every clone still there' '
+	ONEDR_TEST_KILL=unclone:before "$ONEDR" -c "$TRASH/serial.conf" drill stop >k3b 2>&1 &
+	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k3b &&
+	test "$(drill_images)" = 0 && test "$(clones_b)" = 3 &&
+	vm_is a 0 3/3 && vm_is a 1 3/3 && replicating
+'
+
 test_expect_success 'the guarded delete refuses a foreign image in a clone'"'"'s place: drill stop fails, the image stays' '
 	tag=$(cat run) && tag=${tag##*-} &&
 	rbd_b rm "$POOL/one-2.drill-$tag" >/dev/null 2>&1 &&
@@ -182,6 +203,20 @@ test_expect_success 'the guarded delete refuses a foreign image in a clone'"'"'s
 	test "$(rbd_b export "$POOL/one-2.drill-$tag" - | md5sum)" = "$before" &&
 	test "$(drill_images)" = 0 && replicating &&
 	rbd_b rm "$POOL/one-2.drill-$tag" >/dev/null 2>&1
+'
+
+test_expect_success 'drill stop SIGKILLed after its last clone delete (the refused one, its foreign image gone): no clone left' '
+	ONEDR_TEST_KILL=unclone:after "$ONEDR" -c "$TRASH/serial.conf" drill stop >k4b 2>&1 &
+	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k4b &&
+	test "$(clones_b)" = 0 && replicating &&
+	for d in $DISKS; do test "$(drill_snaps a $d)" = 1 || exit 1; done
+'
+
+test_expect_success 'drill stop SIGKILLed before its first snapshot removal: every drill snapshot still there' '
+	ONEDR_TEST_KILL=unsnapshot:before "$ONEDR" -c "$TRASH/serial.conf" drill stop >k5b 2>&1 &
+	pid=$! && code=0 && { wait $pid || code=$?; } && test $code = 137 && cat k5b &&
+	for d in $DISKS; do test "$(drill_snaps a $d)" = 1 || exit 1; done &&
+	test "$(clones_b)" = 0 && vm_is a 0 3/3 && vm_is a 1 3/3 && replicating
 '
 
 test_expect_success 'drill stop SIGKILLed after its first snapshot removal' '

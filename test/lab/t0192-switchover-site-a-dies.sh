@@ -31,24 +31,6 @@ NVMS=6
 VMS=$(seq 0 $((NVMS - 1)))
 DISKS=$(for v in $VMS; do echo "one-$v"; done)
 
-# the images of site-b whose SOURCE is the disk of VM $1: exactly one
-one_image() {
-	call b one.imagepool.info i:-2 i:-1 i:-1 >images.xml &&
-	test "$(grep -c "<SOURCE><!\[CDATA\[$P/one-$1\]\]></SOURCE>" images.xml)" = 1
-}
-site_a_up() {
-	"$LAB" start site-a >/dev/null 2>&1 &&
-	if ! kill -0 "$(cat "$TRASH/a.pid")" 2>/dev/null; then
-		port=$(cat "$TRASH/a.port") && standin_start a "$port" &&
-		wait_until 20 "stand-in a listening" test -s "$TRASH/a.port"
-	fi
-}
-# the state of the switchover run RUN on site-b's journal
-run_state() {
-	onedr_sb report -j "$1" >run.json 2>/dev/null &&
-	python3 -c 'import json; print(json.load(open("run.json"))["state"])'
-}
-
 test_expect_success "setup: site-a runs $NVMS VMs on mirrored Ceph disks; each site reaches the other oned" '
 	standins_up &&
 	echo "PEER_ONE = [ ENDPOINT = \"http://127.0.0.1:$(cat "$TRASH/a.port")/RPC2\", AUTH = \"$TRASH/auth\" ]" >>"$TRASH/b.conf" &&

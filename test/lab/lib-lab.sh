@@ -269,11 +269,13 @@ one_image() {
 	test "$(grep -c "<SOURCE><!\[CDATA\[$P/one-$1\]\]></SOURCE>" images.xml)" = 1
 }
 # site_a_up: site-a's Ceph started again, and its stand-in on its old port
+# (a.port emptied first: the stand-in's redirection empties it only once its
+# job starts, and until it listens the old port would be read)
 site_a_up() {
 	"$LAB" start site-a >/dev/null 2>&1 &&
 	if ! kill -0 "$(cat "$TRASH/a.pid")" 2>/dev/null; then
-		port=$(cat "$TRASH/a.port") && standin_start a "$port" &&
-		wait_until 20 "stand-in a listening" test -s "$TRASH/a.port"
+		port=$(cat "$TRASH/a.port") && : >"$TRASH/a.port" && standin_start a "$port" &&
+		wait_until 60 "stand-in a listening" test -s "$TRASH/a.port"
 	fi
 }
 # run_state RUN: the state of run RUN in site-b's journal

@@ -10,6 +10,10 @@
 #     run under another host name, as a front-end of its own): the run is
 #     on site-b's cluster, where the failover finds it; the dead holder's
 #     lock is broken only on the user's word (--takeover HOLDER);
+#  3. A dies once every demotion was replayed on site-b: nothing can be
+#     lost, so the switchover rerun on site-b finishes the move WITHOUT
+#     forcing any promote; the note on the old VMs, which needs site-a, is
+#     reported not done, and written by a rerun once site-a is back.
 # Site-a is started again after each case.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
@@ -103,6 +107,47 @@ test_expect_success "driven from site-a ($HOLDER_HOST), which dies with its oned
 		force_converges 4
 	fi &&
 	site_a_up && is_non_primary a one-4
+'
+
+# 3. every demotion replayed on site-b before site-a died
+test_expect_success 'driven from site-b, site-a dies at replayed:after (VM 6): failover without --force refuses; the switchover rerun finishes the move unforced, the note not done' '
+	site_a_up && write_data a one-6 1 &&
+	switchover_frozen "$TRASH/b.conf" replayed:after 6 && site_a_dies &&
+	test_exit_code 2 "$ONEDR" -c "$TRASH/bd.conf" failover --deploy host-b 6 >k2 2>err2 &&
+	cat err2 && grep -q "needs --force" err2 && test -z "$(copies_of 6)" &&
+	{ test_exit_code 1 "$ONEDR" -c "$TRASH/bd.conf" switchover --to site-b --deploy host-b 6 >k3 2>&1 ||
+	  { cat k3; false; }; } &&
+	cat k3 && moved_to_b 6 && grep -q "^resuming run $(cat run) " k3 &&
+	step_of "$(cat run)" 6 promote >st && cat st && test "$(cat st)" = "done: promoted" &&
+	step_of "$(cat run)" 6 note >st && cat st && grep -q "^failed: site-a cannot be reached" st &&
+	test "$(run_state "$(cat run)")" = open
+'
+
+test_expect_success 'site-a back: the switchover rerun writes the note on the old VM 6 and finishes the run; nothing twice' '
+	site_a_up && is_non_primary a one-6 &&
+	{ onedr_sb switchover --to site-b --deploy host-b 6 >k4 2>&1 || { cat k4; false; }; } &&
+	cat k4 && grep -q "^resuming run $(cat run) " k4 &&
+	test "$(run_state "$(cat run)")" = finished &&
+	call a one.vm.info i:6 >vm6.xml && grep -q "ONEDR_SWITCHED_TO><!\[CDATA\[site-b" vm6.xml &&
+	vm_is a 6 8/0 && moved_to_b 6
+'
+
+test_expect_success "driven from site-a ($HOLDER_HOST), which dies with its onedr at replayed:after (VM 7): the switchover rerun on site-b takes the run over on the user's word and finishes unforced" '
+	site_a_up && write_data a one-7 1 &&
+	eval "switchover_frozen \"\$TRASH/a.conf\" replayed:after 7 $FE_A" && site_a_dies &&
+	take= &&
+	if [ -n "$FE_A" ]; then
+		test_exit_code 3 "$ONEDR" -c "$TRASH/bd.conf" switchover --to site-b --deploy host-b 7 >k2 2>err2 &&
+		cat err2 && grep -q "run $(cat run) is held by .fe-a:.*--takeover" err2 &&
+		test -z "$(copies_of 7)" &&
+		take="--takeover $(sed -n "s/.*is held by .\(fe-a:[^ ]*\).: if.*/\1/p" err2)"
+	fi &&
+	{ test_exit_code 1 "$ONEDR" -c "$TRASH/bd.conf" switchover --to site-b --deploy host-b $take 7 >k3 2>&1 ||
+	  { cat k3; false; }; } &&
+	cat k3 && moved_to_b 7 &&
+	step_of "$(cat run)" 7 promote >st && cat st && test "$(cat st)" = "done: promoted" &&
+	step_of "$(cat run)" 7 note >st && cat st && grep -q "^failed: site-a cannot be reached" st &&
+	site_a_up && is_non_primary a one-7
 '
 
 test_expect_success 'site-a is up again (Ceph and oned) for the tests after this one' '

@@ -5,7 +5,9 @@
 # site-a is killed (`lab kill site-a` and its oned stand-in), the frozen onedr
 # is SIGKILLed, then the admin does what the README says: a rerun of the
 # switchover from site-b refuses (it can neither power off nor demote on a
-# dead site) with nothing changed, and `onedr failover --force` on site-b
+# dead site) with nothing changed, until the switchover has seen every
+# demotion replayed (then the rerun finishes unforced: t0193); and `onedr
+# failover --force` on site-b
 # takes the VMs over: each VM RUNNING once there, one image per disk, every
 # disk primary on site-b with the content site-a had replicated, and the
 # switchover run abandoned (a later switchover starts a run of its own,
@@ -53,7 +55,7 @@ test_expect_success 'setup: exported, written, replicated, manifests on site-b' 
 
 v=0
 for c in $CASES; do
-	test_expect_success "site-a dies while the switchover of VM $v is at $c: the switchover rerun refuses, failover --force converges" '
+	test_expect_success "site-a dies while the switchover of VM $v is at $c: failover --force converges (before the replayed step the switchover rerun refuses)" '
 		# the onedr a failed case left stopped
 		[ -r "$TRASH/stopped.pid" ] && kill -9 "$(cat "$TRASH/stopped.pid")" 2>/dev/null
 		site_a_up && write_data a one-$v 1 || exit 1

@@ -65,6 +65,7 @@ struct fo {
 	struct journal *j;
 	char run_id[JOURNAL_ID_MAX];
 	bool force, dry_run, drop;
+	bool replayed;		/* failover_opts.replayed */
 	enum start_mode mode;
 	int host;
 	unsigned wait;
@@ -200,7 +201,7 @@ static int promote_action(struct run_step *s, bool again, void *arg)
 	mc.peer = fo->peer;
 	/* --no-peer: as promote --no-peer, the peer neither contacted nor
 	 * checked (the preflight refuses it without --force) */
-	mc.no_peer = args_has(&fo->ctx->args, "no-peer");
+	mc.no_peer = args_has(&fo->ctx->args, "no-peer") || (fo->replayed && !fo->peer);
 	mc.peer_name = mc.no_peer ? NULL : fo->ctx->conf.peer_name;
 	mc.peer_error = fo->peer_error;
 	mc.force = fo->force;
@@ -614,7 +615,7 @@ static int preflight(struct fo *fo)
 		bad++;
 	if (cmd_map_report(&ctx->conf) > 0)
 		bad++;
-	if (!fo->force && !fo->peer) {
+	if (!fo->force && !fo->peer && !fo->replayed) {
 		log_error(0, "the peer site cannot be reached (%s): a failover without it needs --force",
 			  cmd_connect_hint(fo->peer_error));
 		bad++;
@@ -920,6 +921,7 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 	fo.force = o->force;
 	fo.dry_run = o->dry_run;
 	fo.drop = o->drop;
+	fo.replayed = o->replayed;
 	fo.wait = o->wait ? o->wait : WAIT_DEFAULT;
 	fo.mode = host_arg ? START_DEPLOY : START_RELEASE;
 	fo.host = -1;

@@ -25,6 +25,14 @@
  * rerun, from either site, resumes the newest open switchover run there,
  * skips what is done and creates nothing twice (failover's steps find what
  * a killed attempt created).
+ *
+ * When the source is unreachable and this site is the target, the open run
+ * is finished here if it saw every demotion replayed here (each disk's
+ * "replayed" step done): failover's steps, never forced and without the
+ * peer (librbd promotes only a copy whose demotion was replayed); the
+ * notes, which need the source, are recorded failed and the run stays open
+ * for a rerun once the source is back (finish_without_source). Before that
+ * point a rerun refuses: 'onedr failover --force' is for a lost site.
  */
 #include "config.h"
 
@@ -70,6 +78,7 @@ struct sw {
 	unsigned wait;
 	struct sw_vm *vms;
 	size_t nvms;
+	int src_error;		/* why the source cannot be reached (finish_without_source) */
 };
 
 struct sw_step {
@@ -299,6 +308,12 @@ static int note_action(struct run_step *s, bool again, void *arg)
 	int r;
 
 	(void)again;	/* the same update again is harmless */
+	if (!sw->src_one) {	/* finish_without_source: a later rerun writes it */
+		snprintf(s->rec.detail, sizeof(s->rec.detail), "%s cannot be reached (%s): not "
+			 "written; a rerun of the switchover once %s is back writes it",
+			 sw->src->conf.site, cmd_connect_hint(sw->src_error), sw->src->conf.site);
+		return sw->src_error < 0 ? sw->src_error : -EHOSTUNREACH;
+	}
 	run_key(&k, st->vm->group, st->vm->key, "vm", "recreate");
 	if (journal_step_get(sw->j, &k, &rec) == 0 && rec.state == JOURNAL_STEP_DONE)
 		id = journal_step_result(&rec, "vm_id");
@@ -552,6 +567,302 @@ static bool has_open_run(struct ceph *c, const char *pool, double timeout)
 	return open;
 }
 
+/* --takeover HOLDER: the newest open switchover run of pool on c, held by
+ * HOLDER (as the error named it: a onedr that is gone, e.g. with the
+ * front-end of a dead site), is taken from it: its Ceph client is
+ * blocklisted and its lock broken, on the user's word only. */
+static int take_over(struct ceph *c, const char *pool, double timeout, const char *take)
+{
+	struct journal_run *runs = NULL;
+	const struct journal_run *open;
+	struct journal *j = NULL;
+	size_t n = 0;
+	int r;
+
+	r = journal_list(c, pool, timeout, &runs, &n, NULL);
+	if (r < 0) {
+		free(runs);
+		return log_error(r, "cannot read the runs of pool '%s'", pool);
+	}
+	open = journal_latest_open(runs, n, JOURNAL_SWITCHOVER);
+	r = open ? journal_open(c, pool, open->id, timeout, &j) : 0;
+	if (open && r == 0)
+		r = journal_lock_break(j, take);
+	if (r == -ESTALE)
+		log_error(0, "run %s: --takeover '%s': the run is held by another", open->id, take);
+	else if (r < 0)
+		log_error(r, "run %s: cannot take it over from '%s'", open->id, take);
+	else if (open)
+		printf("run %s taken over from %s\n", open->id, take);
+	journal_close(j);
+	free(runs);
+	return r;
+}
+
+/* The open run, locked: resumed, else a new one (cmd_twosite_open_run),
+ * the error naming the holder and --takeover when another onedr holds it. */
+static int open_run(struct sw *sw, const char *options)
+{
+	struct cmd_ctx *ctx = sw->ctx;
+	const char *take = args_get(&ctx->args, "takeover");
+	struct journal_run *runs = NULL;
+	const struct journal_run *open;
+	struct journal *j = NULL;
+	char holder[160] = "";
+	size_t n = 0;
+	int r;
+
+	if (take && take_over(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout, take) < 0)
+		return -1;
+	/* held by another: say by whom, and how to take it over */
+	if (journal_list(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout, &runs, &n, NULL) == 0 &&
+	    (open = journal_latest_open(runs, n, JOURNAL_SWITCHOVER)) &&
+	    journal_open(sw->dst_ceph, ctx->conf.pool, open->id, ctx->conf.image_timeout, &j) == 0 &&
+	    journal_lock(j, holder, sizeof(holder)) == -EBUSY && holder[0]) {
+		log_error(0, "run %s is held by '%s': if that onedr is gone, give --takeover '%s'",
+			  open->id, holder, holder);
+		journal_close(j);
+		free(runs);
+		return -1;
+	}
+	journal_close(j);	/* unlocks: cmd_twosite_open_run locks it again */
+	free(runs);
+	r = cmd_twosite_open_run(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout,
+				 JOURNAL_SWITCHOVER, ctx->conf.site, options, &sw->j);
+	return r < 0 ? -1 : 0;
+}
+
+/* What finish_without_source learns from the run's steps. */
+struct sw_seen {
+	struct sw_seen_step {
+		char vm[64], object[256], step[64], group[64];
+		bool done;
+	} *v;
+	size_t n, cap;
+	int error;
+};
+
+static int seen_step(const struct journal_step *step, void *arg)
+{
+	struct sw_seen *seen = arg;
+	struct sw_seen_step *x;
+
+	if (strcmp(step->key.step, "poweroff") && strcmp(step->key.step, "demote") &&
+	    strcmp(step->key.step, "replayed"))
+		return 0;
+	if (seen->n == seen->cap) {
+		size_t cap = seen->cap ? 2 * seen->cap : 64;
+		struct sw_seen_step *v = realloc(seen->v, cap * sizeof(*v));
+
+		if (!v)
+			return seen->error = -ENOMEM;
+		seen->v = v;
+		seen->cap = cap;
+	}
+	x = &seen->v[seen->n++];
+	snprintf(x->vm, sizeof(x->vm), "%s", step->key.vm);
+	snprintf(x->object, sizeof(x->object), "%s", step->key.object);
+	snprintf(x->step, sizeof(x->step), "%s", step->key.step);
+	snprintf(x->group, sizeof(x->group), "%s", step->key.group);
+	x->done = step->state == JOURNAL_STEP_DONE;
+	return 0;
+}
+
+static const struct sw_seen_step *seen_find(const struct sw_seen *seen, const char *vm,
+					    const char *object, const char *step)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (!strcmp(seen->v[i].vm, vm) && !strcmp(seen->v[i].step, step) &&
+		    (!object || !strcmp(seen->v[i].object, object)))
+			return &seen->v[i];
+	return NULL;
+}
+
+/* Whether the target's copy of object ("POOL/IMAGE") has the source's
+ * demotion as its last record, read here only (the source is gone): the
+ * check of a "replayed" step recorded started, not done. */
+static int replayed_here(struct sw *sw, const char *object, bool *ret)
+{
+	double timeout = sw->ctx->conf.image_timeout;
+	const char *rbd = strchr(object, '/');
+	struct peer_site alone = { 0 };
+	struct ceph_image *image = NULL;
+	struct peer_compare cmp;
+	rbd_mirror_image_mode_t mode;
+	struct timespec dl;
+	char pool[256];
+	int r;
+
+	*ret = false;
+	if (!rbd)
+		return -EINVAL;
+	snprintf(pool, sizeof(pool), "%.*s", (int)(rbd - object), object);
+	rbd++;
+	r = ceph_pool(sw->dst_ceph, pool, &alone.local_io);
+	if (r == 0)
+		r = mirror_uuid(alone.local_io, timeout, alone.local_uuid, sizeof(alone.local_uuid));
+	dl = deadline_after(timeout);
+	if (r == 0)
+		r = ceph_image_open(alone.local_io, rbd, true, &dl, &image);
+	if (r == 0)
+		r = ceph_mirror_get_mode(image, &dl, &mode);
+	if (r == 0) {
+		dl = deadline_after(timeout);
+		r = peer_compare_copies(&alone, image, rbd, NULL, mode, &dl, &cmp);
+	}
+	if (r == 0)
+		*ret = cmp.local_replayed_demotion && cmp.local != COPY_PRIMARY;
+	if (image) {
+		dl = deadline_after(timeout);
+		ceph_image_close(image, &dl);
+	}
+	return r;
+}
+
+/* The source cannot be reached and this site is the target. A switchover
+ * that demoted every disk of its VMs and saw each demotion replayed here
+ * (its replayed step done, or recorded started and this copy's last record
+ * the demotion) has nothing left on the source to lose: its open run is finished here,
+ * never forced (the failover steps, unforced, without the peer: librbd
+ * promotes only a copy whose demotion was replayed). The note on the old
+ * VMs needs the source: recorded as not done, the run left open for a
+ * rerun once the source is back. Returns the exit code, or -1 when the run
+ * cannot be finished this way (why, in why). */
+static int finish_without_source(struct sw *sw, int argc, char **argv, bool all, char *why,
+				 size_t why_len)
+{
+	struct cmd_ctx *ctx = sw->ctx;
+	struct journal_run *runs = NULL, hdr;
+	const struct journal_run *open;
+	struct sw_seen seen = { 0 };
+	struct failover_opts fo = { 0 };
+	char **names = NULL, opts[512], *tok, *save = NULL;
+	bool failover_failed = false, here = false;
+	int code = -1, r;
+	size_t failed, nruns = 0, plen = strlen(sw->src->conf.site);
+
+	r = journal_list(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout, &runs, &nruns, NULL);
+	open = r == 0 ? journal_latest_open(runs, nruns, JOURNAL_SWITCHOVER) : NULL;
+	if (!open) {
+		snprintf(why, why_len, r < 0 ? "cannot read the runs here: %s" : "no switchover run "
+			 "here to finish", strerror(-r));
+		goto out;
+	}
+	r = journal_read_each(sw->dst_ceph, ctx->conf.pool, open->id, ctx->conf.image_timeout, &hdr,
+			      seen_step, &seen, NULL);
+	if (r < 0 || seen.error < 0) {
+		snprintf(why, why_len, "cannot read run %s: %s", open->id,
+			 strerror(-(r < 0 ? r : seen.error)));
+		goto out;
+	}
+	/* "--to SITE ID...": the target */
+	snprintf(opts, sizeof(opts), "%s", hdr.options);
+	tok = strtok_r(opts, " ", &save);
+	if (!tok || strcmp(tok, "--to") || !(tok = strtok_r(NULL, " ", &save)) ||
+	    strcmp(tok, sw->dst->conf.site)) {
+		snprintf(why, why_len, "run %s does not move VMs here (%.200s)", open->id,
+			 hdr.options);
+		goto out;
+	}
+	/* its VMs: each has a poweroff step (all of them before any demote),
+	 * keyed "SOURCE/ID" */
+	sw->vms = calloc(seen.n + 1, sizeof(*sw->vms));
+	names = calloc(seen.n + 1, sizeof(*names));
+	if (!sw->vms || !names) {
+		snprintf(why, why_len, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	for (size_t j = 0; j < seen.n; j++) {
+		struct sw_vm *v = &sw->vms[sw->nvms];
+		const struct sw_seen_step *p;
+		size_t demoted = 0;
+
+		if (strcmp(seen.v[j].step, "poweroff"))
+			continue;
+		if (strncmp(seen.v[j].vm, sw->src->conf.site, plen) || seen.v[j].vm[plen] != '/') {
+			snprintf(why, why_len, "run %s has VM %s, not of %s", open->id, seen.v[j].vm,
+				 sw->src->conf.site);
+			goto out;
+		}
+		v->id = atoi(seen.v[j].vm + plen + 1);
+		snprintf(v->key, sizeof(v->key), "%s", seen.v[j].vm);
+		snprintf(v->name, sizeof(v->name), "%s:%d", sw->src->conf.site, v->id);
+		snprintf(v->group, sizeof(v->group), "%.31s", seen.v[j].group);
+		for (size_t i = 0; i < seen.n; i++) {
+			if (strcmp(seen.v[i].vm, v->key) || strcmp(seen.v[i].step, "demote"))
+				continue;
+			demoted++;
+			/* a replayed step for each disk: the demote batch ended;
+			 * one recorded started (killed while waiting or after it
+			 * saw the demotion) is checked again, on this copy only */
+			p = seen_find(&seen, v->key, seen.v[i].object, "replayed");
+			if (!p) {
+				snprintf(why, why_len, "the demotion of '%s' (VM %s) is not known "
+					 "replayed here (run %s)", seen.v[i].object, v->key, open->id);
+				goto out;
+			}
+			if (!p->done && (r = replayed_here(sw, p->object, &here)) < 0) {
+				snprintf(why, why_len, "cannot read '%s' here: %s", p->object,
+					 strerror(-r));
+				goto out;
+			}
+			if (!p->done && !here) {
+				snprintf(why, why_len, "the demotion of '%s' (VM %s) is not replayed here "
+					 "(run %s)", p->object, v->key, open->id);
+				goto out;
+			}
+		}
+		if (!demoted) {
+			snprintf(why, why_len, "VM %s was not demoted yet (run %s)", v->key, open->id);
+			goto out;
+		}
+		names[sw->nvms++] = v->name;
+	}
+	/* the VMs named must be the run's */
+	for (int i = 0; i < argc && !all; i++) {
+		size_t k = 0;
+
+		while (k < sw->nvms && strcmp(argv[i], sw->vms[k].name + plen + 1))
+			k++;
+		if (k == sw->nvms) {
+			snprintf(why, why_len, "VM %s is not in run %s", argv[i], open->id);
+			goto out;
+		}
+	}
+	if (!sw->nvms) {
+		snprintf(why, why_len, "run %s names no VM", open->id);
+		goto out;
+	}
+	code = EXIT_UNAVAILABLE;
+	if (open_run(sw, hdr.options) < 0)
+		goto out;
+	printf("%s cannot be reached (%s): every demotion of run %s is replayed on %s, so the move "
+	       "is finished here without forcing; the note on the old VMs waits for %s\n",
+	       sw->src->conf.site, cmd_connect_hint(sw->src_error), open->id, sw->dst->conf.site,
+	       sw->src->conf.site);
+	fflush(stdout);
+	fo.deploy = args_get(&ctx->args, "deploy");
+	fo.wait = sw->wait;
+	fo.j = sw->j;
+	fo.replayed = true;
+	failed = cmd_failover_run(sw->dst, &fo, (int)sw->nvms, names, false) != EXIT_OK;
+	if (!failed)
+		failed = batch(sw, sw->vms, sw->nvms, false, "note", note_action, 1);
+	else
+		failover_failed = true;
+	code = EXIT_PARTIAL;
+	printf("switchover: run %s not finished: %s; the note on the old VMs waits for %s: rerun "
+	       "'onedr switchover --to %s' (onedr report %s on %s)\n", journal_header(sw->j)->id,
+	       failover_failed ? "steps on this site failed" : "the VMs run here",
+	       sw->src->conf.site, sw->dst->conf.site, journal_header(sw->j)->id,
+	       sw->dst->conf.site);
+out:
+	free(seen.v);
+	free(runs);
+	free(names);
+	return code;
+}
+
 static int cmd_switchover(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct sw sw = { 0 };
@@ -583,9 +894,23 @@ static int cmd_switchover(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_connect(ctx, true, &local_c, &peer_c, &peer_error) < 0)
 		goto out;
 	if (!peer_c) {
-		ceph_close(local_c);
-		log_error(0, "%s cannot be reached (%s): a switchover needs both sites; 'onedr failover "
-			  "--force' is for a lost site", ctx->conf.peer_name, cmd_connect_hint(peer_error));
+		char why[512] = "";
+
+		/* this site the target: a run that demoted everything may end here */
+		if (local) {
+			sw.dst_ceph = local_c;
+			sw.src_error = peer_error;
+			code = finish_without_source(&sw, argc, argv, all, why, sizeof(why));
+			if (code >= 0)
+				goto out;
+			code = EXIT_UNAVAILABLE;
+		} else {
+			ceph_close(local_c);
+		}
+		log_error(0, "%s cannot be reached (%s): a switchover needs both sites%s%s%s; 'onedr "
+			  "failover --force' is for a lost site", ctx->conf.peer_name,
+			  cmd_connect_hint(peer_error), why[0] ? " until every demotion is replayed "
+			  "here (" : "", why, why[0] ? ")" : "");
 		goto out;
 	}
 	sw.dst_ceph = local ? local_c : peer_c;
@@ -642,8 +967,7 @@ static int cmd_switchover(struct cmd_ctx *ctx, int argc, char **argv)
 		snprintf(options + strlen(options), sizeof(options) - strlen(options), " %d",
 			 sw.vms[i].id);
 	code = EXIT_UNAVAILABLE;
-	if (cmd_twosite_open_run(sw.dst_ceph, ctx->conf.pool, ctx->conf.image_timeout,
-				 JOURNAL_SWITCHOVER, ctx->conf.site, options, &sw.j) < 0)
+	if (open_run(&sw, options) < 0)
 		goto out;
 	/* power off, lowest priority first */
 	for (size_t i = sw.nvms; i > 0 && !failed;) {
@@ -683,7 +1007,7 @@ out:
 
 const struct cmd_entry cmd_switchover_entry = {
 	.name = "switchover",
-	.usage = "--to SITE [--deploy HOST] [--wait S] [--hard] [--dry-run] (VM... | --all)",
+	.usage = "--to SITE [--deploy HOST] [--wait S] [--hard] [--dry-run] [--takeover HOLDER] (VM... | --all)",
 	.summary = "move VMs to SITE with no data loss (planned), journaled and resumable",
 	.help =
 	"A planned move, from either site: onedr reaches the other one through PEER\n"
@@ -699,7 +1023,11 @@ const struct cmd_entry cmd_switchover_entry = {
 	"recreate, deploy (--deploy) or release, wait until RUNNING. The old VMs\n"
 	"stay POWEROFF with ONEDR_SWITCHED_TO, ONEDR_SWITCHED_VM and\n"
 	"ONEDR_SWITCHOVER_RUN in their USER_TEMPLATE. Every step is recorded in a\n"
-	"run of the journal on SITE's cluster: a rerun from either site resumes it.\n",
+	"run of the journal on SITE's cluster: a rerun from either site resumes it.\n"
+	"If the source dies once every demotion was replayed on SITE, a rerun on\n"
+	"SITE finishes the move there, never forced; the notes wait for the\n"
+	"source (exit 1, the run stays open). Before that, it refuses: 'onedr\n"
+	"failover --force' is for a lost site.\n",
 	.options = (const struct arg_spec[]) {
 		CMD_OPT_POOL("the pool holding the manifests and the journal"),
 		{ "to", 0, ARG_STRING, "SITE", 0, "the site the VMs move to (this one or PEER's)" },
@@ -714,6 +1042,10 @@ const struct cmd_entry cmd_switchover_entry = {
 		  "(default 600)" },
 		{ "hard", 0, ARG_FLAG, NULL, 0, "poweroff-hard instead of poweroff (ACPI)" },
 		{ "dry-run", 0, ARG_FLAG, NULL, 0, "the preflight only: nothing is changed" },
+		{ "takeover", 0, ARG_STRING, "HOLDER", 0,
+		  "take the open run over from HOLDER (as the error\n"
+		  "named it): its Ceph client is blocklisted, its lock\n"
+		  "broken" },
 		CMD_OPT_END
 	},
 	.exec = cmd_switchover,

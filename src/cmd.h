@@ -284,6 +284,11 @@ struct failover_opts {
 	struct journal *j;		/* NULL: failover's own run (resumed or new);
 					 * else the caller's open, locked run, which
 					 * the caller ends */
+	bool replayed;			/* the caller's run saw every disk's demotion
+					 * replayed here (a switchover whose source
+					 * died after): with the peer unreachable,
+					 * promote unforced without it (librbd
+					 * refuses one that was not replayed) */
 };
 /* The failover of the VMs named (ID or SITE:ID of the other site) or all,
  * as `onedr failover` does it: preflight, then per priority group promote

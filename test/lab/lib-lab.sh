@@ -322,3 +322,66 @@ switchover_killed() {
 	assert len(s) == 9, len(s)
 	PY
 }
+# Site A dying during a switchover (t0192, t0193), with the stand-ins of
+# standins_up and VM N on disk one-N of pool $P.
+# one_image N: exactly one image of site-b has the SOURCE of VM N's disk
+one_image() {
+	call b one.imagepool.info i:-2 i:-1 i:-1 >images.xml &&
+	test "$(grep -c "<SOURCE><!\[CDATA\[$P/one-$1\]\]></SOURCE>" images.xml)" = 1
+}
+# site_a_up: site-a's Ceph started again, and its stand-in on its old port
+# (a.port emptied first: the stand-in's redirection empties it only once its
+# job starts, and until it listens the old port would be read)
+site_a_up() {
+	"$LAB" start site-a >/dev/null 2>&1 &&
+	if ! kill -0 "$(cat "$TRASH/a.pid")" 2>/dev/null; then
+		port=$(cat "$TRASH/a.port") && : >"$TRASH/a.port" && standin_start a "$port" &&
+		wait_until 60 "stand-in a listening" test -s "$TRASH/a.port"
+	fi
+}
+# run_state RUN: the state of run RUN in site-b's journal
+run_state() {
+	onedr_sb report -j "$1" >run.json 2>/dev/null &&
+	python3 -c 'import json; print(json.load(open("run.json"))["state"])'
+}
+# switchover_frozen CONF KILL N [CMD...]: `onedr -c CONF switchover --to
+# site-b --deploy host-b N` (run through CMD..., e.g. another host name)
+# SIGSTOPped at ONEDR_TEST_KILL=KILL:1:STOP; its output in k1, its run ID in
+# run, its pid in $TRASH/stopped.pid, and the md5 site-a had replicated of
+# one-N when it stopped in md5
+switchover_frozen() {
+	local conf=$1 kill=$2 n=$3 pid
+	shift 3
+	ONEDR_TEST_KILL=$kill:1:STOP "$@" "$ONEDR" -c "$conf" switchover --to site-b --deploy host-b "$n" >k1 2>&1 &
+	pid=$! && echo $pid >"$TRASH/stopped.pid" &&
+	wait_until 300 "onedr stopped at $kill" sh -c "ps -o stat= -p $pid | grep -q T" &&
+	cat k1 && sed -n "s/^run \([^ ]*\)$/\1/p" k1 >run && test -s run &&
+	wait_until 120 "one-$n in sync" same_data "one-$n" && md5_of a "one-$n" >md5
+}
+# site_a_dies: site-a's Ceph and oned killed, and the frozen onedr of
+# switchover_frozen with them (SIGKILL: nothing of it runs again)
+site_a_dies() {
+	local pid
+	pid=$(cat "$TRASH/stopped.pid") &&
+	"$LAB" kill site-a >/dev/null && kill -9 "$(cat "$TRASH/a.pid")" &&
+	kill -9 "$pid" && { wait "$pid"; true; } && rm -f "$TRASH/stopped.pid"
+}
+# moved_to_b N: VM N RUNNING once on site-b, one image of its disk there,
+# the disk primary on site-b with the data site-a had replicated (md5)
+moved_to_b() {
+	{ running_once "$1" || { echo "VM $1: copies on site-b: $(copies_of "$1")"; false; }; } &&
+	{ one_image "$1" || { echo "VM $1: not one image of one-$1 on site-b"; false; }; } &&
+	is_primary b "one-$1" &&
+	{ test "$(md5_of b "one-$1")" = "$(cat md5)" || { echo "one-$1: not the data site-a had"; false; }; }
+}
+# step_of RUN VM STEP: "STATE: DETAIL" of the step STEP of site-a's VM in
+# run RUN of site-b's journal (one line per step recorded)
+step_of() {
+	onedr_sb report -j "$1" >run.json 2>/dev/null &&
+	python3 - "$2" "$3" <<-'PY'
+	import json, sys
+	for x in json.load(open("run.json"))["steps"]:
+	    if x["vm"] == "site-a/" + sys.argv[1] and x["step"] == sys.argv[2]:
+	        print("%s: %s" % (x["state"], x.get("detail", "")))
+	PY
+}

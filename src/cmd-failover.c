@@ -556,9 +556,14 @@ static int preflight(struct fo *fo)
 	for (size_t i = 0; i < fo->nvms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 		const struct manifest *m = v->m;
+		time_t mt = (time_t)m->time;
+		char taken[32] = "at an unknown time";
+		struct tm tm;
 
-		printf("%s: priority %d, %zu disks, manifest of %lld\n", v->label, v->priority,
-		       m->n_disks, m->time);
+		if (m->time > 0 && gmtime_r(&mt, &tm))
+			strftime(taken, sizeof(taken), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("%s: priority %d, %zu disks, manifest taken %s\n", v->label, v->priority,
+		       m->n_disks, taken);
 		printf("%s: group priority-%d: %s\n", v->label, v->priority, v->prio_why);
 		for (size_t k = 0; k < m->n_disks; k++) {
 			const struct manifest_disk *d = &m->disks[k];

@@ -285,44 +285,19 @@ static int running_action(struct run_step *s, bool again, void *arg)
 {
 	struct dr_step *st = arg;
 	struct dr *dr = st->dr;
-	time_t end = time(NULL) + dr->wait;
+	struct cmd_vm_wait w = { .one = dr->t.one, .wait = dr->wait };
 	int id = st->vm->new_id;
+	int r;
 
 	(void)again;
 	if (id < 0) {
 		snprintf(s->rec.detail, sizeof(s->rec.detail), "no drill VM");
 		return -ENOENT;
 	}
-	for (;;) {
-		struct one_error err = { 0, "" };
-		struct one_vm *vm = NULL;
-		char *xml = NULL;
-		int r = one_vm_info(dr->t.one, id, &xml, &err);
-
-		if (r == 0)
-			r = one_vm_parse(xml, strlen(xml), &vm);
-		free(xml);
-		if (r == 0) {
-			bool running = vm->state == VM_ACTIVE && vm->lcm_state == LCM_RUNNING;
-			bool failed = vm->state == VM_DONE || (vm->state == VM_HOLD && dr->mode != START_HOLD);
-
-			snprintf(s->rec.detail, sizeof(s->rec.detail), "VM %d state %d lcm %d%s%s", id,
-				 vm->state, vm->lcm_state, vm->hostname ? " on " : "",
-				 vm->hostname ? vm->hostname : "");
-			one_vm_free(vm);
-			if (running) {
-				snprintf(s->rec.detail, sizeof(s->rec.detail), "VM %d RUNNING", id);
-				return 0;
-			}
-			if (failed)
-				return -EIO;
-		}
-		if (cmd_interrupted())
-			return -EINTR;
-		if (time(NULL) >= end)
-			return -ETIMEDOUT;
-		sleep(1);
-	}
+	r = cmd_wait_running(&w, id, dr->mode, s->rec.detail, sizeof(s->rec.detail));
+	if (r == 0)
+		snprintf(s->rec.detail, sizeof(s->rec.detail), "VM %d RUNNING", id);
+	return r;
 }
 
 /* ---- start ---- */

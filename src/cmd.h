@@ -275,6 +275,33 @@ struct rec_done {
 int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
 		    const struct one_obj *caller, struct rec_done *ret);
 
+/* ---- waiting for a VM's state (cmd-one.c): failover's and drill's
+ * RUNNING, switchover's and failback's POWEROFF ---- */
+struct cmd_vm_wait {
+	struct one_client *one;		/* oned; NULL: take() one for each look, give() it back */
+	struct one_client *(*take)(void *pool);
+	void (*give)(void *pool, struct one_client *one);
+	void *pool;
+	/* The VM as oned says it is now (vm NULL when one.vm.info failed
+	 * with r and err): 1 it is there, 0 look again, < 0 give up with
+	 * that. May act on the VM with one. Says what it saw in its arg. */
+	int (*look)(void *arg, struct one_client *one, const struct one_vm *vm, int r,
+		    const struct one_error *err);
+	void *arg;
+	unsigned wait;			/* seconds */
+	unsigned first_ms;		/* the first pause, doubled up to a second; 0: a second */
+	bool late;			/* set: it gave up at the deadline */
+};
+/* Look at VM id until w->look says it is there (0) or gives up (its
+ * error), w->wait seconds pass (-ETIMEDOUT, w->late) or the command is
+ * interrupted (-EINTR). Prints nothing. */
+int cmd_wait_vm(struct cmd_vm_wait *w, int id);
+/* Wait (cmd_wait_vm; w->look and w->arg are set here) until VM id is
+ * RUNNING; -EIO when it is DONE, or HOLD and mode is not START_HOLD.
+ * detail: the VM's state, as last seen. */
+int cmd_wait_running(struct cmd_vm_wait *w, int id, enum start_mode mode, char *detail,
+		     size_t len);
+
 /* ---- failover's takeover, shared with switchover (cmd-failover.c) ---- */
 struct journal;
 struct failover_opts {

@@ -40,8 +40,8 @@ static bool valid_id(const char *id)
 	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-/* One omap key set in one write op: atomic. */
-struct set_arg {
+/* One omap key and its value, set in one write op (atomic) or read. */
+struct omap_arg {
 	char oid[OID_MAX];
 	char key[JOURNAL_KEY_MAX];
 	char val[JOURNAL_RECORD_MAX];
@@ -50,7 +50,7 @@ struct set_arg {
 
 static int set_fn(rados_ioctx_t io, void *arg)
 {
-	struct set_arg *a = arg;
+	struct omap_arg *a = arg;
 	const char *keys[1] = { a->key };
 	const char *vals[1] = { a->val };
 	rados_write_op_t op = rados_create_write_op();
@@ -68,7 +68,7 @@ static int omap_set_one(rados_ioctx_t io, double timeout, const char *oid, const
 			const char *val, size_t vlen)
 {
 	struct timespec dl = deadline_after(timeout);
-	struct set_arg *a = calloc(1, sizeof(*a));
+	struct omap_arg *a = calloc(1, sizeof(*a));
 	int r;
 
 	if (!a)
@@ -87,16 +87,9 @@ static int omap_set_one(rados_ioctx_t io, double timeout, const char *oid, const
 }
 
 /* One omap key read. -ENOENT: no object or no key. */
-struct get_arg {
-	char oid[OID_MAX];
-	char key[JOURNAL_KEY_MAX];
-	char val[JOURNAL_RECORD_MAX];
-	size_t vlen;
-};
-
 static int get_fn(rados_ioctx_t io, void *arg)
 {
-	struct get_arg *a = arg;
+	struct omap_arg *a = arg;
 	const char *keys[1] = { a->key };
 	size_t klens[1] = { strlen(a->key) };
 	rados_read_op_t op = rados_create_read_op();
@@ -132,7 +125,7 @@ static int omap_get_one(rados_ioctx_t io, double timeout, const char *oid, const
 			char *ret_val, size_t *ret_len)
 {
 	struct timespec dl = deadline_after(timeout);
-	struct get_arg *a = calloc(1, sizeof(*a));
+	struct omap_arg *a = calloc(1, sizeof(*a));
 	int r;
 
 	if (!a)

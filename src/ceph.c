@@ -295,6 +295,18 @@ int ceph_mirror_get_global_status(struct ceph_image *image, const struct timespe
 	return op_take(op, r, ret_status, sizeof(*ret_status));
 }
 
+long long ceph_mirror_status_number(const char *description, const char *key)
+{
+	char pattern[64];
+	const char *p;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
+	p = description ? strstr(description, pattern) : NULL;
+	if (!p)
+		return -1;
+	return strtoll(p + strlen(pattern), NULL, 10);
+}
+
 int ceph_mirror_promote(struct ceph_image *image, bool force, const struct timespec *deadline)
 {
 	struct op *op = NULL;

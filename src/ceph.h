@@ -131,6 +131,9 @@ int ceph_mirror_get_mode(struct ceph_image *image, const struct timespec *deadli
 			 rbd_mirror_image_mode_t *ret_mode);
 int ceph_mirror_get_global_status(struct ceph_image *image, const struct timespec *deadline,
 				  rbd_mirror_image_global_status_t *ret_status);
+/* A number that follows "key": in a mirror status description's JSON
+ * part (entries_behind_primary, local_snapshot_timestamp...), or -1. */
+long long ceph_mirror_status_number(const char *description, const char *key);
 int ceph_mirror_promote(struct ceph_image *image, bool force, const struct timespec *deadline);
 int ceph_mirror_demote(struct ceph_image *image, const struct timespec *deadline);
 int ceph_mirror_snapshot(struct ceph_image *image, const struct timespec *deadline);

@@ -226,19 +226,6 @@ static int snaps_fn(rbd_image_t image, void *arg)
 	return 0;
 }
 
-/* A number that follows "key": in a status description, or -1. */
-static long long json_number(const char *text, const char *key)
-{
-	char pattern[64];
-	const char *p;
-
-	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
-	p = text ? strstr(text, pattern) : NULL;
-	if (!p)
-		return -1;
-	return strtoll(p + strlen(pattern), NULL, 10);
-}
-
 static void read_status(struct ceph_image *image, const struct timespec *dl, struct ledger_raw *raw)
 {
 	rbd_mirror_image_global_status_t gs;
@@ -252,8 +239,10 @@ static void read_status(struct ceph_image *image, const struct timespec *dl, str
 			continue;	/* a peer's record: ours has no uuid */
 		raw->have_status = true;
 		raw->status_time = s->last_update;
-		raw->status_entries_behind = json_number(s->description, "entries_behind_primary");
-		raw->status_snapshot_time = json_number(s->description, "local_snapshot_timestamp");
+		raw->status_entries_behind =
+			ceph_mirror_status_number(s->description, "entries_behind_primary");
+		raw->status_snapshot_time =
+			ceph_mirror_status_number(s->description, "local_snapshot_timestamp");
 	}
 	rbd_mirror_image_global_status_cleanup(&gs);
 }

@@ -137,19 +137,6 @@ static const char *role_name(enum peer_role r)
 	}
 }
 
-static void human(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 /* "up to X (size Y)": what the resync of img will copy. */
 static void volume(struct fb *fb, const struct fb_img *img, char *buf, size_t len)
 {
@@ -163,8 +150,8 @@ static void volume(struct fb *fb, const struct fb_img *img, char *buf, size_t le
 		snprintf(buf, len, "volume unknown: %s", strerror(-r));
 		return;
 	}
-	human(size, s, sizeof(s));
-	human(used, u, sizeof(u));
+	output_size(size, s, sizeof(s));
+	output_size(used, u, sizeof(u));
 	snprintf(buf, len, "copies up to %s (size %s)%s", u, s,
 		 measured ? "" : ", the allocation not measured: no fast-diff");
 }

@@ -170,25 +170,8 @@ static int stop_action(struct run_step *s, bool again, void *arg)
 static int mirror_one(struct fb *fb, enum mirror_op op, const struct fb_img *img, char *detail,
 		      size_t len)
 {
-	struct mirror_ctx mc = { 0 };
-	struct mirror_item item = { 0 };
-	int r;
-
-	mc.local = fb->stale_c;
-	mc.peer = fb->newer_c;
-	mc.peer_name = fb->stale->conf.peer_name;
-	mc.image_timeout = fb->ctx->conf.image_timeout;
-	mc.promote_wait = fb->ctx->conf.promote_wait;
-	mc.concurrency = 1;
-	item.pool = (char *)img->pool;
-	item.image = (char *)img->name;
-	r = mirror_run(&mc, op, &item, 1);
-	if (r < 0)
-		return r;
-	snprintf(detail, len, "%s", item.detail);
-	if (item.outcome == MIRROR_DONE || item.outcome == MIRROR_NOOP)
-		return 0;
-	return item.error < 0 ? item.error : -EIO;
+	return cmd_twosite_mirror_one(fb->ctx, fb->stale_c, fb->newer_c, fb->stale->conf.peer_name,
+				      op, img->pool, img->name, detail, len);
 }
 
 static int demote_action(struct run_step *s, bool again, void *arg)

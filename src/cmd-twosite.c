@@ -2,7 +2,8 @@
  * cmd-twosite.c: what switchover and failback share: each site's view of
  * the configuration (this site's onedr.conf and conf_peer_view), a run of
  * the journal resumed or created on one site's cluster and locked, the
- * progress line of a step, and powering a VM off on one site's oned.
+ * progress line of a step, one image through mirror_run, and powering a
+ * VM off on one site's oned.
  */
 #include "config.h"
 
@@ -90,6 +91,31 @@ void cmd_twosite_progress(void *arg, const struct run_step *s)
 	printf("%s %s %s %s: %s%s%s\n", s->key.group, s->key.vm, s->key.step, s->key.object,
 	       run_outcome_name(s->outcome), s->rec.detail[0] ? ": " : "", s->rec.detail);
 	fflush(stdout);
+}
+
+int cmd_twosite_mirror_one(const struct cmd_ctx *ctx, struct ceph *local, struct ceph *peer,
+			   const char *peer_name, enum mirror_op op, const char *pool,
+			   const char *image, char *detail, size_t len)
+{
+	struct mirror_ctx mc = { 0 };
+	struct mirror_item item = { 0 };
+	int r;
+
+	mc.local = local;
+	mc.peer = peer;
+	mc.peer_name = peer_name;
+	mc.image_timeout = ctx->conf.image_timeout;
+	mc.promote_wait = ctx->conf.promote_wait;
+	mc.concurrency = 1;
+	item.pool = (char *)pool;
+	item.image = (char *)image;
+	r = mirror_run(&mc, op, &item, 1);
+	if (r < 0)
+		return r;
+	snprintf(detail, len, "%s", item.detail);
+	if (item.outcome == MIRROR_DONE || item.outcome == MIRROR_NOOP)
+		return 0;
+	return item.error < 0 ? item.error : -EIO;
 }
 
 int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct one_error *err)

@@ -334,6 +334,12 @@ int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum 
 			 const char *site, const char *options, struct journal **ret);
 /* One line per step, as failover prints them. */
 void cmd_twosite_progress(void *arg, const struct run_step *s);
+/* One image through mirror_run on local against peer (peer_name), with
+ * ctx's deadlines: its detail in detail (when it ran); 0 when done or
+ * nothing to do, else its error (-EIO without one). */
+int cmd_twosite_mirror_one(const struct cmd_ctx *ctx, struct ceph *local, struct ceph *peer,
+			   const char *peer_name, enum mirror_op op, const char *pool,
+			   const char *image, char *detail, size_t len);
 /* one.vm.info, parsed. */
 int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct one_error *err);
 /* Power VM id off (hard: poweroff-hard) if RUNNING or UNKNOWN, and wait

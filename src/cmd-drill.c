@@ -620,27 +620,9 @@ static size_t start_batch(struct dr *dr, const char *kind, bool per_disk, run_fn
 
 static int begin(struct dr *dr, int argc, char **argv, bool all)
 {
-	struct cmd_ctx *ctx = dr->ctx;
-	struct takeover *t = &dr->t;
-
-	if (cmd_load_site_conf(ctx) < 0)
-		return EXIT_USAGE;
-	t->scan = calloc(1, sizeof(*t->scan));
-	if (!t->scan)
-		return log_error(-ENOMEM, "%s", ctx->name), EXIT_UNAVAILABLE;
-	if (cmd_signing_key(ctx, true, &t->key) < 0)
-		return EXIT_USAGE;
-	if (cmd_connect(ctx, true, &t->ceph, &dr->peer, &dr->peer_error) < 0 ||
-	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->key, t->scan) < 0)
-		return EXIT_UNAVAILABLE;
-	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms,
-			   &t->refused) < 0)
-		return EXIT_USAGE;
-	if (cmd_one_connect(ctx, &t->one) < 0 ||
-	    cmd_site_load(t->one, SITE_DS | SITE_IMAGES | SITE_VNETS | SITE_USERS | SITE_GROUPS |
-			  SITE_HOSTS, &t->site) < 0)
-		return EXIT_UNAVAILABLE;
-	return 0;
+	return cmd_takeover_begin_peer(dr->ctx, argc, argv, all, SITE_DS | SITE_IMAGES | SITE_VNETS |
+				       SITE_USERS | SITE_GROUPS | SITE_HOSTS, &dr->t, &dr->peer,
+				       &dr->peer_error);
 }
 
 /* The final table: one row per VM. */

@@ -371,6 +371,12 @@ const struct one_obj *cmd_caller(struct one_client *c, const struct site_objs *s
 int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
 		       struct takeover *t)
 {
+	return cmd_takeover_begin_peer(ctx, argc, argv, all, what, t, NULL, NULL);
+}
+
+int cmd_takeover_begin_peer(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
+			    struct takeover *t, struct ceph **ret_peer, int *ret_peer_error)
+{
 	memset(t, 0, sizeof(*t));
 	if (cmd_load_site_conf(ctx) < 0)
 		return EXIT_USAGE;
@@ -380,7 +386,7 @@ int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, uns
 	/* only manifests signed with the sites' key are acted on */
 	if (cmd_signing_key(ctx, true, &t->key) < 0)
 		return EXIT_USAGE;
-	if (cmd_connect(ctx, false, &t->ceph, NULL, NULL) < 0 ||
+	if (cmd_connect(ctx, ret_peer != NULL, &t->ceph, ret_peer, ret_peer_error) < 0 ||
 	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->key, t->scan) < 0)
 		return EXIT_UNAVAILABLE;
 	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms,

@@ -198,6 +198,10 @@ struct takeover {
  * with cmd_takeover_end(). */
 int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
 		       struct takeover *t);
+/* The same, connected to the peer's cluster too (cmd_connect: an
+ * unreachable peer is *ret_peer NULL, *ret_peer_error why). */
+int cmd_takeover_begin_peer(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
+			    struct takeover *t, struct ceph **ret_peer, int *ret_peer_error);
 void cmd_takeover_end(struct takeover *t);
 
 /* The caller's user (from the session) in s->users, or NULL: a new object

@@ -386,4 +386,14 @@ int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target
 int cmd_fence_host(struct cmd_ctx *ctx, struct one_client *one, const struct one_obj *host,
 		   unsigned expire, unsigned wait, struct fence_target *t);
 
+/* What the host hooks (hook/fence-host, hook/host-error) begin with: the
+ * HOST payload oned gives (hook_payload_read; another kind is refused,
+ * with hint after the message), logged on error... */
+struct hook_payload;
+int cmd_host_payload_read(int argc, char **argv, const char *hint, struct hook_payload **ret);
+/* ... then its HOST parsed, onedr.conf loaded and oned connected: 0, or
+ * the exit code (EXIT_USAGE, EXIT_UNAVAILABLE; logged). */
+int cmd_host_payload_begin(struct cmd_ctx *ctx, const struct hook_payload *p,
+			   struct one_obj **ret_host, struct one_client **ret_one);
+
 #endif

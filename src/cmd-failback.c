@@ -276,7 +276,6 @@ static size_t batch(struct fb *fb, bool vms, const char *step, run_fn action, un
 	size_t n = vms ? fb->nvms : fb->nimgs, failed = 0;
 	struct run_step *steps = calloc(n + 1, sizeof(*steps));
 	struct fb_step *st = calloc(n + 1, sizeof(*st));
-	int r;
 
 	if (!steps || !st) {
 		free(steps);
@@ -298,14 +297,7 @@ static size_t batch(struct fb *fb, bool vms, const char *step, run_fn action, un
 		steps[i].action = action;
 		steps[i].arg = &st[i];
 	}
-	r = run_steps(fb->j, steps, n, conc, cmd_twosite_progress, fb);
-	if (r < 0) {
-		log_error(r, "cannot run the %s steps", step);
-		failed = n ? n : 1;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-			failed++;
+	failed = cmd_twosite_run(fb->j, steps, n, conc, fb, step);
 	free(steps);
 	free(st);
 	return failed + cmd_interrupted();

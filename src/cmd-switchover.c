@@ -300,7 +300,6 @@ static size_t batch(struct sw *sw, struct sw_vm *v, size_t nv, bool disks, const
 	size_t cap = 0, n = 0, failed = 0;
 	struct run_step *steps;
 	struct sw_step *st;
-	int r;
 
 	for (size_t i = 0; i < nv; i++)
 		cap += disks ? v[i].m->n_disks : 1;
@@ -328,14 +327,7 @@ static size_t batch(struct sw *sw, struct sw_vm *v, size_t nv, bool disks, const
 			n++;
 		}
 	}
-	r = run_steps(sw->j, steps, n, conc, cmd_twosite_progress, sw);
-	if (r < 0) {
-		log_error(r, "cannot run the %s steps", step);
-		failed = n ? n : 1;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-			failed++;
+	failed = cmd_twosite_run(sw->j, steps, n, conc, sw, step);
 	free(steps);
 	free(st);
 	return failed + cmd_interrupted();

@@ -338,6 +338,10 @@ int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum 
 			 const char *site, const char *options, struct journal **ret);
 /* One line per step, as failover prints them. */
 void cmd_twosite_progress(void *arg, const struct run_step *s);
+/* One batch of steps (run_steps with cmd_twosite_progress), the error
+ * logged: how many are not done (all, at least 1, when it could not run). */
+size_t cmd_twosite_run(struct journal *j, struct run_step *steps, size_t n, unsigned conc,
+		       void *arg, const char *step);
 /* One image through mirror_run on local against peer (peer_name), with
  * ctx's deadlines: its detail in detail (when it ran); 0 when done or
  * nothing to do, else its error (-EIO without one). */

@@ -532,10 +532,7 @@ static int reload(struct dr *dr)
 
 static const struct reg_disk *reg_of(const struct dr *dr, const struct manifest_disk *d)
 {
-	for (size_t i = 0; i < dr->nreg; i++)
-		if (dr->reg[i].d == d)
-			return dr->reg[i].same_as >= 0 ? &dr->reg[dr->reg[i].same_as] : &dr->reg[i];
-	return NULL;
+	return cmd_reg_disk_of(dr->reg, dr->nreg, d);
 }
 
 /* One batch of start steps of one kind over every VM; steps not done. */

@@ -608,10 +608,7 @@ static int preflight(struct fo *fo)
 
 static const struct reg_disk *reg_of(const struct fo *fo, const struct manifest_disk *d)
 {
-	for (size_t i = 0; i < fo->nreg; i++)
-		if (fo->reg[i].d == d)
-			return fo->reg[i].same_as >= 0 ? &fo->reg[fo->reg[i].same_as] : &fo->reg[i];
-	return NULL;
+	return cmd_reg_disk_of(fo->reg, fo->nreg, d);
 }
 
 /* Find the run to resume (the newest open failover run) or create one,

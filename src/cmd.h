@@ -246,6 +246,10 @@ struct reg_disk {
 int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
 		      size_t nvms, const struct site_objs *site, int caller, struct reg_disk **ret,
 		      size_t *ret_n);
+/* The plan of d in reg[0..n) (the earlier disk's for one with the same
+ * RBD), or NULL. */
+const struct reg_disk *cmd_reg_disk_of(const struct reg_disk *reg, size_t n,
+				       const struct manifest_disk *d);
 /* Register one planned disk (or reuse rd->image), then set its owner.
  * *ret_id: the image (>= 0 also when only the chown failed). */
 int cmd_register_disk(struct one_client *one, const struct reg_disk *rd,

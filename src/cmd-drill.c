@@ -542,7 +542,6 @@ static size_t start_batch(struct dr *dr, const char *kind, bool per_disk, run_fn
 	struct run_step *steps;
 	struct dr_step *st;
 	size_t cap = 0, n = 0, failed = 0;
-	int r;
 
 	for (size_t i = 0; i < dr->nvms; i++)
 		cap += dr->vms[i].m->n_disks + 1;
@@ -594,18 +593,13 @@ static size_t start_batch(struct dr *dr, const char *kind, bool per_disk, run_fn
 			n++;
 		}
 	}
-	r = run_steps(dr->j, steps, n, conc, progress, dr);
-	if (r < 0) {
-		log_error(r, "cannot run the %s steps", kind);
-		failed = n ? n : 1;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++) {
+	failed = cmd_run_batch(dr->j, steps, n, conc, progress, dr, kind);
+	for (size_t i = 0; i < n; i++) {
 		const char *id;
 
-		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-			failed++;
-		else if (!strcmp(kind, DRILL_STEP_RECREATE) &&
-			 (id = journal_step_result(&steps[i].rec, "vm_id")))
+		if ((steps[i].outcome == RUN_DONE || steps[i].outcome == RUN_SKIPPED) &&
+		    !strcmp(kind, DRILL_STEP_RECREATE) &&
+		    (id = journal_step_result(&steps[i].rec, "vm_id")))
 			st[i].vm->new_id = atoi(id);
 	}
 	free(steps);
@@ -866,14 +860,8 @@ static int drill_stop(struct dr *dr, int argc, char **argv)
 			steps[n].arg = &st[n];
 			n++;
 		}
-		r = run_steps(dr->j, steps, n, k >= 2 ? ctx->conf.concurrency : 1, progress, dr);
-		if (r < 0) {
-			log_error(r, "cannot run the %s steps", order[k][1]);
-			failed = n ? n : 1;
-		}
-		for (size_t i = 0; r == 0 && i < n; i++)
-			if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-				failed++;
+		failed += cmd_run_batch(dr->j, steps, n, k >= 2 ? ctx->conf.concurrency : 1, progress,
+					dr, order[k][1]);
 		free(steps);
 		free(st);
 	}

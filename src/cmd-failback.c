@@ -297,7 +297,7 @@ static size_t batch(struct fb *fb, bool vms, const char *step, run_fn action, un
 		steps[i].action = action;
 		steps[i].arg = &st[i];
 	}
-	failed = cmd_twosite_run(fb->j, steps, n, conc, fb, step);
+	failed = cmd_run_batch(fb->j, steps, n, conc, cmd_twosite_progress, fb, step);
 	free(steps);
 	free(st);
 	return failed + cmd_interrupted();

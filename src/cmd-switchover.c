@@ -327,7 +327,7 @@ static size_t batch(struct sw *sw, struct sw_vm *v, size_t nv, bool disks, const
 			n++;
 		}
 	}
-	failed = cmd_twosite_run(sw->j, steps, n, conc, sw, step);
+	failed = cmd_run_batch(sw->j, steps, n, conc, cmd_twosite_progress, sw, step);
 	free(steps);
 	free(st);
 	return failed + cmd_interrupted();

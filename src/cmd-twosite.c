@@ -118,22 +118,6 @@ int cmd_twosite_mirror_one(const struct cmd_ctx *ctx, struct ceph *local, struct
 	return item.error < 0 ? item.error : -EIO;
 }
 
-size_t cmd_twosite_run(struct journal *j, struct run_step *steps, size_t n, unsigned conc,
-		       void *arg, const char *step)
-{
-	size_t failed = 0;
-	int r = run_steps(j, steps, n, conc, cmd_twosite_progress, arg);
-
-	if (r < 0) {
-		log_error(r, "cannot run the %s steps", step);
-		return n ? n : 1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-			failed++;
-	return failed;
-}
-
 int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct one_error *err)
 {
 	char *xml = NULL;

@@ -103,6 +103,15 @@ extern const struct arg_spec cmd_common_options[];
 /* The output format -j / -x ask for (table without either). Logs its error. */
 int cmd_output_format(const struct cmd_ctx *ctx, enum output_format *ret);
 
+/* One batch of steps (run_steps, the progress called with arg), its
+ * error logged ("cannot run the STEP steps"): how many are not done (all,
+ * at least 1, when the batch could not run: each RUN_NOT_RUN). */
+struct journal;
+struct run_step;
+size_t cmd_run_batch(struct journal *j, struct run_step *steps, size_t n, unsigned conc,
+		     void (*progress)(void *arg, const struct run_step *s), void *arg,
+		     const char *step);
+
 /* Print the option lines of a table, as --help shows them. */
 void cmd_print_options(FILE *f, const struct arg_spec *options);
 
@@ -342,10 +351,6 @@ int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum 
 			 const char *site, const char *options, struct journal **ret);
 /* One line per step, as failover prints them. */
 void cmd_twosite_progress(void *arg, const struct run_step *s);
-/* One batch of steps (run_steps with cmd_twosite_progress), the error
- * logged: how many are not done (all, at least 1, when it could not run). */
-size_t cmd_twosite_run(struct journal *j, struct run_step *steps, size_t n, unsigned conc,
-		       void *arg, const char *step);
 /* One image through mirror_run on local against peer (peer_name), with
  * ctx's deadlines: its detail in detail (when it ran); 0 when done or
  * nothing to do, else its error (-EIO without one). */

@@ -35,33 +35,18 @@ static int hook_fence_host(struct cmd_ctx *ctx, int argc, char **argv)
 	struct one_client *one = NULL;
 	struct one_obj *host = NULL;
 	struct fence_target t;
-	char msg[256] = "";
-	int r, code = EXIT_USAGE;
+	int code = EXIT_USAGE;
 
 	memset(&t, 0, sizeof(t));
-	r = hook_payload_read(argc, argv, 0, &p, msg, sizeof(msg));
-	if (r < 0) {
-		log_error(0, "%s", msg);
+	if (cmd_host_payload_read(argc, argv, "", &p) < 0)
 		goto out;
-	}
-	if (p->kind != HOOK_HOST) {
-		log_error(0, "the payload is a %s, not a HOST", hook_kind_name(p->kind));
-		goto out;
-	}
 	if (p->nwords > 0) {
 		log_error(0, "unexpected '%s' after the HOST payload", p->words[0]);
 		goto out;
 	}
-	r = one_obj_parse(p->xml, p->len, "HOST", &host);
-	if (r < 0) {
-		log_error(r, "the HOST payload");
-		goto out;
-	}
-	if (cmd_load_conf(ctx) < 0)
-		goto out;
-	code = EXIT_UNAVAILABLE;
 	/* oned for the host's VMs: their RBDs are checked for watchers */
-	if (cmd_one_connect(ctx, &one) < 0)
+	code = cmd_host_payload_begin(ctx, p, &host, &one);
+	if (code != 0)
 		goto out;
 	code = cmd_fence_host(ctx, one, host, ctx->conf.fence_expire, ctx->conf.fence_wait, &t);
 out:

@@ -226,23 +226,14 @@ static int hook_host_error(struct cmd_ctx *ctx, int argc, char **argv)
 	struct one_client *one = NULL;
 	struct one_obj *payload_host = NULL, *host = NULL;
 	struct fence_target t;
-	char msg[256] = "";
 	bool recreate, migrate;
 	size_t failed, done = 0;
-	int r, code = EXIT_USAGE;
+	int code = EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
 	memset(&t, 0, sizeof(t));
-	r = hook_payload_read(argc, argv, 0, &p, msg, sizeof(msg));
-	if (r < 0) {
-		log_error(0, "%s", msg);
+	if (cmd_host_payload_read(argc, argv, ": register this hook with RESOURCE = HOST", &p) < 0)
 		goto out;
-	}
-	if (p->kind != HOOK_HOST) {
-		log_error(0, "the payload is a %s, not a HOST: register this hook with RESOURCE = HOST",
-			  hook_kind_name(p->kind));
-		goto out;
-	}
 	if (parse_words(p, &o) < 0)
 		goto out;
 	recreate = opt_has(ctx, &o, "recreate");
@@ -251,16 +242,10 @@ static int hook_host_error(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error(0, "one of -r (recreate) or -m (migrate) in the hook's ARGUMENTS, as for ft/host_error.rb");
 		goto out;
 	}
-	r = one_obj_parse(p->xml, p->len, "HOST", &payload_host);
-	if (r < 0) {
-		log_error(r, "the HOST payload");
-		goto out;
-	}
-	if (cmd_load_conf(ctx) < 0)
+	code = cmd_host_payload_begin(ctx, p, &payload_host, &one);
+	if (code != 0)
 		goto out;
 	code = EXIT_UNAVAILABLE;
-	if (cmd_one_connect(ctx, &one) < 0)
-		goto out;
 	if (opt_number(ctx, &o, "pause", 0) > 0) {
 		unsigned cycles = opt_number(ctx, &o, "pause", 0), interval;
 

@@ -295,6 +295,18 @@ int ceph_mirror_get_global_status(struct ceph_image *image, const struct timespe
 	return op_take(op, r, ret_status, sizeof(*ret_status));
 }
 
+long long ceph_mirror_status_number(const char *description, const char *key)
+{
+	char pattern[64];
+	const char *p;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
+	p = description ? strstr(description, pattern) : NULL;
+	if (!p)
+		return -1;
+	return strtoll(p + strlen(pattern), NULL, 10);
+}
+
 int ceph_mirror_promote(struct ceph_image *image, bool force, const struct timespec *deadline)
 {
 	struct op *op = NULL;
@@ -657,6 +669,40 @@ int ceph_mirror_snaps(rbd_image_t image, struct ceph_mirror_snap **ret, size_t *
 	*ret = v;
 	*ret_n = k;
 	return 0;
+}
+
+int ceph_omap_get_keys(rados_ioctx_t io, const char *oid, const char *const *keys, size_t n,
+		       int (*each)(void *arg, const char *key, size_t klen, const char *val,
+				   size_t vlen),
+		       void *arg)
+{
+	size_t *lens = calloc(n + 1, sizeof(*lens));
+	rados_read_op_t op;
+	rados_omap_iter_t iter = NULL;
+	char *k, *v;
+	size_t kl, vl;
+	int prval = 0, r;
+
+	if (!lens)
+		return -ENOMEM;
+	op = rados_create_read_op();
+	if (!op) {
+		free(lens);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		lens[i] = strlen(keys[i]);
+	rados_read_op_omap_get_vals_by_keys2(op, keys, n, lens, &iter, &prval);
+	r = rados_read_op_operate(op, io, oid, 0);
+	if (r == 0)
+		r = prval;
+	while (r == 0 && rados_omap_get_next2(iter, &k, &v, &kl, &vl) == 0 && k)
+		r = each(arg, k, kl, v, vl);
+	if (iter)
+		rados_omap_get_end(iter);
+	rados_release_read_op(op);
+	free(lens);
+	return r;
 }
 
 int ceph_list_images(rados_ioctx_t io, rbd_image_spec_t **ret, size_t *ret_n)

@@ -105,6 +105,14 @@ struct ceph_mirror_snap {
  * is synchronous). */
 int ceph_mirror_snaps(rbd_image_t image, struct ceph_mirror_snap **ret, size_t *ret_n);
 
+/* The omap values of keys[0..n) of object oid (one read op), each found
+ * given to each() in key order (its error ends the walk). -ENOENT: no
+ * object. Call it in a ceph_io_call (it is synchronous). */
+int ceph_omap_get_keys(rados_ioctx_t io, const char *oid, const char *const *keys, size_t n,
+		       int (*each)(void *arg, const char *key, size_t klen, const char *val,
+				   size_t vlen),
+		       void *arg);
+
 /* Every image of a pool (rbd_list2): free with rbd_image_spec_list_cleanup()
  * and free(). Call it in a ceph_io_call (it is synchronous). */
 int ceph_list_images(rados_ioctx_t io, rbd_image_spec_t **ret, size_t *ret_n);
@@ -131,6 +139,9 @@ int ceph_mirror_get_mode(struct ceph_image *image, const struct timespec *deadli
 			 rbd_mirror_image_mode_t *ret_mode);
 int ceph_mirror_get_global_status(struct ceph_image *image, const struct timespec *deadline,
 				  rbd_mirror_image_global_status_t *ret_status);
+/* A number that follows "key": in a mirror status description's JSON
+ * part (entries_behind_primary, local_snapshot_timestamp...), or -1. */
+long long ceph_mirror_status_number(const char *description, const char *key);
 int ceph_mirror_promote(struct ceph_image *image, bool force, const struct timespec *deadline);
 int ceph_mirror_demote(struct ceph_image *image, const struct timespec *deadline);
 int ceph_mirror_snapshot(struct ceph_image *image, const struct timespec *deadline);

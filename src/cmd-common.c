@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "mirror-list.h"
+#include "run.h"
 
 static void on_signal(int sig)
 {
@@ -365,4 +366,21 @@ out:
 	ceph_close(local);
 	log_debug("disconnected (%.3f s)", -deadline_left(&start));
 	return code;
+}
+
+size_t cmd_run_batch(struct journal *j, struct run_step *steps, size_t n, unsigned conc,
+		     void (*progress)(void *arg, const struct run_step *s), void *arg,
+		     const char *step)
+{
+	size_t failed = 0;
+	int r = run_steps(j, steps, n, conc, progress, arg);
+
+	if (r < 0) {
+		log_error(r, "cannot run the %s steps", step);
+		return n ? n : 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
+			failed++;
+	return failed;
 }

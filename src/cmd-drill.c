@@ -285,44 +285,19 @@ static int running_action(struct run_step *s, bool again, void *arg)
 {
 	struct dr_step *st = arg;
 	struct dr *dr = st->dr;
-	time_t end = time(NULL) + dr->wait;
+	struct cmd_vm_wait w = { .one = dr->t.one, .wait = dr->wait };
 	int id = st->vm->new_id;
+	int r;
 
 	(void)again;
 	if (id < 0) {
 		snprintf(s->rec.detail, sizeof(s->rec.detail), "no drill VM");
 		return -ENOENT;
 	}
-	for (;;) {
-		struct one_error err = { 0, "" };
-		struct one_vm *vm = NULL;
-		char *xml = NULL;
-		int r = one_vm_info(dr->t.one, id, &xml, &err);
-
-		if (r == 0)
-			r = one_vm_parse(xml, strlen(xml), &vm);
-		free(xml);
-		if (r == 0) {
-			bool running = vm->state == VM_ACTIVE && vm->lcm_state == LCM_RUNNING;
-			bool failed = vm->state == VM_DONE || (vm->state == VM_HOLD && dr->mode != START_HOLD);
-
-			snprintf(s->rec.detail, sizeof(s->rec.detail), "VM %d state %d lcm %d%s%s", id,
-				 vm->state, vm->lcm_state, vm->hostname ? " on " : "",
-				 vm->hostname ? vm->hostname : "");
-			one_vm_free(vm);
-			if (running) {
-				snprintf(s->rec.detail, sizeof(s->rec.detail), "VM %d RUNNING", id);
-				return 0;
-			}
-			if (failed)
-				return -EIO;
-		}
-		if (cmd_interrupted())
-			return -EINTR;
-		if (time(NULL) >= end)
-			return -ETIMEDOUT;
-		sleep(1);
-	}
+	r = cmd_wait_running(&w, id, dr->mode, s->rec.detail, sizeof(s->rec.detail));
+	if (r == 0)
+		snprintf(s->rec.detail, sizeof(s->rec.detail), "VM %d RUNNING", id);
+	return r;
 }
 
 /* ---- start ---- */
@@ -557,10 +532,7 @@ static int reload(struct dr *dr)
 
 static const struct reg_disk *reg_of(const struct dr *dr, const struct manifest_disk *d)
 {
-	for (size_t i = 0; i < dr->nreg; i++)
-		if (dr->reg[i].d == d)
-			return dr->reg[i].same_as >= 0 ? &dr->reg[dr->reg[i].same_as] : &dr->reg[i];
-	return NULL;
+	return cmd_reg_disk_of(dr->reg, dr->nreg, d);
 }
 
 /* One batch of start steps of one kind over every VM; steps not done. */
@@ -570,7 +542,6 @@ static size_t start_batch(struct dr *dr, const char *kind, bool per_disk, run_fn
 	struct run_step *steps;
 	struct dr_step *st;
 	size_t cap = 0, n = 0, failed = 0;
-	int r;
 
 	for (size_t i = 0; i < dr->nvms; i++)
 		cap += dr->vms[i].m->n_disks + 1;
@@ -622,18 +593,13 @@ static size_t start_batch(struct dr *dr, const char *kind, bool per_disk, run_fn
 			n++;
 		}
 	}
-	r = run_steps(dr->j, steps, n, conc, progress, dr);
-	if (r < 0) {
-		log_error(r, "cannot run the %s steps", kind);
-		failed = n ? n : 1;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++) {
+	failed = cmd_run_batch(dr->j, steps, n, conc, progress, dr, kind);
+	for (size_t i = 0; i < n; i++) {
 		const char *id;
 
-		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-			failed++;
-		else if (!strcmp(kind, DRILL_STEP_RECREATE) &&
-			 (id = journal_step_result(&steps[i].rec, "vm_id")))
+		if ((steps[i].outcome == RUN_DONE || steps[i].outcome == RUN_SKIPPED) &&
+		    !strcmp(kind, DRILL_STEP_RECREATE) &&
+		    (id = journal_step_result(&steps[i].rec, "vm_id")))
 			st[i].vm->new_id = atoi(id);
 	}
 	free(steps);
@@ -645,27 +611,9 @@ static size_t start_batch(struct dr *dr, const char *kind, bool per_disk, run_fn
 
 static int begin(struct dr *dr, int argc, char **argv, bool all)
 {
-	struct cmd_ctx *ctx = dr->ctx;
-	struct takeover *t = &dr->t;
-
-	if (cmd_load_site_conf(ctx) < 0)
-		return EXIT_USAGE;
-	t->scan = calloc(1, sizeof(*t->scan));
-	if (!t->scan)
-		return log_error(-ENOMEM, "%s", ctx->name), EXIT_UNAVAILABLE;
-	if (cmd_signing_key(ctx, true, &t->key) < 0)
-		return EXIT_USAGE;
-	if (cmd_connect(ctx, true, &t->ceph, &dr->peer, &dr->peer_error) < 0 ||
-	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->key, t->scan) < 0)
-		return EXIT_UNAVAILABLE;
-	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms,
-			   &t->refused) < 0)
-		return EXIT_USAGE;
-	if (cmd_one_connect(ctx, &t->one) < 0 ||
-	    cmd_site_load(t->one, SITE_DS | SITE_IMAGES | SITE_VNETS | SITE_USERS | SITE_GROUPS |
-			  SITE_HOSTS, &t->site) < 0)
-		return EXIT_UNAVAILABLE;
-	return 0;
+	return cmd_takeover_begin_peer(dr->ctx, argc, argv, all, SITE_DS | SITE_IMAGES | SITE_VNETS |
+				       SITE_USERS | SITE_GROUPS | SITE_HOSTS, &dr->t, &dr->peer,
+				       &dr->peer_error);
 }
 
 /* The final table: one row per VM. */
@@ -912,14 +860,8 @@ static int drill_stop(struct dr *dr, int argc, char **argv)
 			steps[n].arg = &st[n];
 			n++;
 		}
-		r = run_steps(dr->j, steps, n, k >= 2 ? ctx->conf.concurrency : 1, progress, dr);
-		if (r < 0) {
-			log_error(r, "cannot run the %s steps", order[k][1]);
-			failed = n ? n : 1;
-		}
-		for (size_t i = 0; r == 0 && i < n; i++)
-			if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-				failed++;
+		failed += cmd_run_batch(dr->j, steps, n, k >= 2 ? ctx->conf.concurrency : 1, progress,
+					dr, order[k][1]);
 		free(steps);
 		free(st);
 	}

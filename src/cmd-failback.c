@@ -137,19 +137,6 @@ static const char *role_name(enum peer_role r)
 	}
 }
 
-static void human(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 /* "up to X (size Y)": what the resync of img will copy. */
 static void volume(struct fb *fb, const struct fb_img *img, char *buf, size_t len)
 {
@@ -163,8 +150,8 @@ static void volume(struct fb *fb, const struct fb_img *img, char *buf, size_t le
 		snprintf(buf, len, "volume unknown: %s", strerror(-r));
 		return;
 	}
-	human(size, s, sizeof(s));
-	human(used, u, sizeof(u));
+	output_size(size, s, sizeof(s));
+	output_size(used, u, sizeof(u));
 	snprintf(buf, len, "copies up to %s (size %s)%s", u, s,
 		 measured ? "" : ", the allocation not measured: no fast-diff");
 }
@@ -183,25 +170,8 @@ static int stop_action(struct run_step *s, bool again, void *arg)
 static int mirror_one(struct fb *fb, enum mirror_op op, const struct fb_img *img, char *detail,
 		      size_t len)
 {
-	struct mirror_ctx mc = { 0 };
-	struct mirror_item item = { 0 };
-	int r;
-
-	mc.local = fb->stale_c;
-	mc.peer = fb->newer_c;
-	mc.peer_name = fb->stale->conf.peer_name;
-	mc.image_timeout = fb->ctx->conf.image_timeout;
-	mc.promote_wait = fb->ctx->conf.promote_wait;
-	mc.concurrency = 1;
-	item.pool = (char *)img->pool;
-	item.image = (char *)img->name;
-	r = mirror_run(&mc, op, &item, 1);
-	if (r < 0)
-		return r;
-	snprintf(detail, len, "%s", item.detail);
-	if (item.outcome == MIRROR_DONE || item.outcome == MIRROR_NOOP)
-		return 0;
-	return item.error < 0 ? item.error : -EIO;
+	return cmd_twosite_mirror_one(fb->ctx, fb->stale_c, fb->newer_c, fb->stale->conf.peer_name,
+				      op, img->pool, img->name, detail, len);
 }
 
 static int demote_action(struct run_step *s, bool again, void *arg)
@@ -306,7 +276,6 @@ static size_t batch(struct fb *fb, bool vms, const char *step, run_fn action, un
 	size_t n = vms ? fb->nvms : fb->nimgs, failed = 0;
 	struct run_step *steps = calloc(n + 1, sizeof(*steps));
 	struct fb_step *st = calloc(n + 1, sizeof(*st));
-	int r;
 
 	if (!steps || !st) {
 		free(steps);
@@ -328,14 +297,7 @@ static size_t batch(struct fb *fb, bool vms, const char *step, run_fn action, un
 		steps[i].action = action;
 		steps[i].arg = &st[i];
 	}
-	r = run_steps(fb->j, steps, n, conc, cmd_twosite_progress, fb);
-	if (r < 0) {
-		log_error(r, "cannot run the %s steps", step);
-		failed = n ? n : 1;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-			failed++;
+	failed = cmd_run_batch(fb->j, steps, n, conc, cmd_twosite_progress, fb, step);
 	free(steps);
 	free(st);
 	return failed + cmd_interrupted();

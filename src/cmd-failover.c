@@ -328,57 +328,38 @@ out:
 	return r;
 }
 
+static struct one_client *pool_take(void *pool)
+{
+	return one_take(pool);
+}
+
+static void pool_give(void *pool, struct one_client *c)
+{
+	one_give(pool, c);
+}
+
 static int running_action(struct run_step *s, bool again, void *arg)
 {
 	struct fo_step *st = arg;
 	struct fo *fo = st->fo;
-	time_t end = time(NULL) + fo->wait;
 	int id = st->vm->new_id;
 	/* the first looks soon (a deploy takes oned well under a second
 	 * when its drivers are quick), then every second at most */
-	long pause_ms = 100;
+	struct cmd_vm_wait w = { .take = pool_take, .give = pool_give, .pool = fo,
+				 .wait = fo->wait, .first_ms = 100 };
+	int r;
 
 	(void)again;
 	if (id < 0) {
 		snprintf(s->rec.detail, sizeof(s->rec.detail), "no VM recreated");
 		return -ENOENT;
 	}
-	for (;;) {
-		struct one_error err = { 0, "" };
-		struct one_vm *vm = NULL;
-		struct one_client *one = one_take(fo);
-		char *xml = NULL;
-		int r = one_vm_info(one, id, &xml, &err);
-
-		one_give(fo, one);
-
-		if (r == 0)
-			r = one_vm_parse(xml, strlen(xml), &vm);
-		free(xml);
-		if (r == 0) {
-			bool running = vm->state == VM_ACTIVE && vm->lcm_state == LCM_RUNNING;
-			bool failed = vm->state == VM_DONE || (vm->state == VM_HOLD && fo->mode != START_HOLD);
-
-			snprintf(s->rec.detail, sizeof(s->rec.detail), "VM %d state %d lcm %d%s%s", id,
-				 vm->state, vm->lcm_state, vm->hostname ? " on " : "",
-				 vm->hostname ? vm->hostname : "");
-			one_vm_free(vm);
-			if (running)
-				return 0;
-			if (failed)
-				return -EIO;
-		}
-		if (cmd_interrupted())
-			return -EINTR;
-		if (time(NULL) >= end) {
-			snprintf(s->rec.detail + strlen(s->rec.detail),
-				 sizeof(s->rec.detail) - strlen(s->rec.detail),
-				 ": not RUNNING after %us", fo->wait);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&(struct timespec){ pause_ms / 1000, pause_ms % 1000 * 1000000L }, NULL);
-		pause_ms = pause_ms * 2 > 1000 ? 1000 : pause_ms * 2;
-	}
+	r = cmd_wait_running(&w, id, fo->mode, s->rec.detail, sizeof(s->rec.detail));
+	if (w.late)
+		snprintf(s->rec.detail + strlen(s->rec.detail),
+			 sizeof(s->rec.detail) - strlen(s->rec.detail),
+			 ": not RUNNING after %us", fo->wait);
+	return r;
 }
 
 /* ---- progress: on a terminal a line per group with counts, rewritten in
@@ -633,10 +614,7 @@ static int preflight(struct fo *fo)
 
 static const struct reg_disk *reg_of(const struct fo *fo, const struct manifest_disk *d)
 {
-	for (size_t i = 0; i < fo->nreg; i++)
-		if (fo->reg[i].d == d)
-			return fo->reg[i].same_as >= 0 ? &fo->reg[fo->reg[i].same_as] : &fo->reg[i];
-	return NULL;
+	return cmd_reg_disk_of(fo->reg, fo->nreg, d);
 }
 
 /* Find the run to resume (the newest open failover run) or create one,

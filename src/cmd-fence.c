@@ -26,6 +26,7 @@
 
 #include "cmd.h"
 #include "fence.h"
+#include "hook-payload.h"
 #include "log.h"
 #include "manifest-build.h"
 #include "one-calls.h"
@@ -638,3 +639,30 @@ const struct cmd_entry cmd_unfence_entry = {
 	},
 	.exec = cmd_unfence,
 };
+
+int cmd_host_payload_read(int argc, char **argv, const char *hint, struct hook_payload **ret)
+{
+	char msg[256] = "";
+	int r = hook_payload_read(argc, argv, 0, ret, msg, sizeof(msg));
+
+	if (r < 0)
+		return log_error(0, "%s", msg), r;
+	if ((*ret)->kind != HOOK_HOST)
+		return log_error(0, "the payload is a %s, not a HOST%s", hook_kind_name((*ret)->kind),
+				 hint), -EINVAL;
+	return 0;
+}
+
+int cmd_host_payload_begin(struct cmd_ctx *ctx, const struct hook_payload *p,
+			   struct one_obj **ret_host, struct one_client **ret_one)
+{
+	int r = one_obj_parse(p->xml, p->len, "HOST", ret_host);
+
+	if (r < 0)
+		return log_error(r, "the HOST payload"), EXIT_USAGE;
+	if (cmd_load_conf(ctx) < 0)
+		return EXIT_USAGE;
+	if (cmd_one_connect(ctx, ret_one) < 0)
+		return EXIT_UNAVAILABLE;
+	return 0;
+}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -370,6 +371,12 @@ const struct one_obj *cmd_caller(struct one_client *c, const struct site_objs *s
 int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
 		       struct takeover *t)
 {
+	return cmd_takeover_begin_peer(ctx, argc, argv, all, what, t, NULL, NULL);
+}
+
+int cmd_takeover_begin_peer(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
+			    struct takeover *t, struct ceph **ret_peer, int *ret_peer_error)
+{
 	memset(t, 0, sizeof(*t));
 	if (cmd_load_site_conf(ctx) < 0)
 		return EXIT_USAGE;
@@ -379,7 +386,7 @@ int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, uns
 	/* only manifests signed with the sites' key are acted on */
 	if (cmd_signing_key(ctx, true, &t->key) < 0)
 		return EXIT_USAGE;
-	if (cmd_connect(ctx, false, &t->ceph, NULL, NULL) < 0 ||
+	if (cmd_connect(ctx, ret_peer != NULL, &t->ceph, ret_peer, ret_peer_error) < 0 ||
 	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->key, t->scan) < 0)
 		return EXIT_UNAVAILABLE;
 	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms,
@@ -401,4 +408,68 @@ void cmd_takeover_end(struct takeover *t)
 	ceph_close(t->ceph);
 	manifest_key_free(t->key);
 	memset(t, 0, sizeof(*t));
+}
+
+int cmd_wait_vm(struct cmd_vm_wait *w, int id)
+{
+	time_t end = time(NULL) + w->wait;
+	long pause_ms = w->first_ms ? w->first_ms : 1000;
+
+	w->late = false;
+	for (;;) {
+		struct one_error err = { 0, "" };
+		struct one_client *one = w->one ? w->one : w->take(w->pool);
+		struct one_vm *vm = NULL;
+		int r = cmd_twosite_vm(one, id, &vm, &err);
+
+		r = w->look(w->arg, one, r < 0 ? NULL : vm, r, &err);
+		one_vm_free(vm);
+		if (!w->one)
+			w->give(w->pool, one);
+		if (r != 0)
+			return r > 0 ? 0 : r;
+		if (cmd_interrupted())
+			return -EINTR;
+		if (time(NULL) >= end) {
+			w->late = true;
+			return -ETIMEDOUT;
+		}
+		nanosleep(&(struct timespec){ pause_ms / 1000, pause_ms % 1000 * 1000000L }, NULL);
+		pause_ms = pause_ms * 2 > 1000 ? 1000 : pause_ms * 2;
+	}
+}
+
+struct running {
+	int id;
+	enum start_mode mode;
+	char *detail;
+	size_t len;
+};
+
+static int running_look(void *arg, struct one_client *one, const struct one_vm *vm, int r,
+			const struct one_error *err)
+{
+	struct running *rn = arg;
+
+	(void)one;
+	(void)err;
+	if (r < 0)
+		return 0;	/* oned may be busy: look again */
+	snprintf(rn->detail, rn->len, "VM %d state %d lcm %d%s%s", rn->id, vm->state, vm->lcm_state,
+		 vm->hostname ? " on " : "", vm->hostname ? vm->hostname : "");
+	if (vm->state == VM_ACTIVE && vm->lcm_state == LCM_RUNNING)
+		return 1;
+	if (vm->state == VM_DONE || (vm->state == VM_HOLD && rn->mode != START_HOLD))
+		return -EIO;
+	return 0;
+}
+
+int cmd_wait_running(struct cmd_vm_wait *w, int id, enum start_mode mode, char *detail,
+		     size_t len)
+{
+	struct running rn = { id, mode, detail, len };
+
+	w->look = running_look;
+	w->arg = &rn;
+	return cmd_wait_vm(w, id);
 }

@@ -186,6 +186,15 @@ static int ensure_owner(struct one_client *one, int id, int uid, int gid, int cu
 	return one_image_chown(one, id, uid, gid, err);
 }
 
+const struct reg_disk *cmd_reg_disk_of(const struct reg_disk *reg, size_t n,
+				       const struct manifest_disk *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (reg[i].d == d)
+			return reg[i].same_as >= 0 ? &reg[reg[i].same_as] : &reg[i];
+	return NULL;
+}
+
 int cmd_register_disk(struct one_client *one, const struct reg_disk *rd,
 		      const struct one_obj *caller, int *ret_id, bool *ret_new, struct one_error *err)
 {

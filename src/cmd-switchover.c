@@ -179,39 +179,15 @@ static int export_action(struct run_step *s, bool again, void *arg)
 	return r;
 }
 
-/* One image through mirror_run on one site (local) against the other. */
-static int mirror_one(struct sw *sw, struct ceph *local, struct ceph *peer, const char *peer_name,
-		      enum mirror_op op, const struct manifest_disk *d, char *detail, size_t len)
-{
-	struct mirror_ctx mc = { 0 };
-	struct mirror_item item = { 0 };
-	int r;
-
-	mc.local = local;
-	mc.peer = peer;
-	mc.peer_name = peer_name;
-	mc.image_timeout = sw->ctx->conf.image_timeout;
-	mc.promote_wait = sw->ctx->conf.promote_wait;
-	mc.concurrency = 1;
-	item.pool = d->pool;
-	item.image = d->rbd;
-	r = mirror_run(&mc, op, &item, 1);
-	if (r < 0)
-		return r;
-	snprintf(detail, len, "%s", item.detail);
-	if (item.outcome == MIRROR_DONE || item.outcome == MIRROR_NOOP)
-		return 0;
-	return item.error < 0 ? item.error : -EIO;
-}
-
 static int demote_action(struct run_step *s, bool again, void *arg)
 {
 	struct sw_step *st = arg;
 	struct sw *sw = st->sw;
 
 	(void)again;	/* demoting a non-primary copy is a no-op */
-	return mirror_one(sw, sw->src_ceph, sw->dst_ceph, sw->src->conf.peer_name, MIRROR_OP_DEMOTE,
-			  st->d, s->rec.detail, sizeof(s->rec.detail));
+	return cmd_twosite_mirror_one(sw->ctx, sw->src_ceph, sw->dst_ceph, sw->src->conf.peer_name,
+				      MIRROR_OP_DEMOTE, st->d->pool, st->d->rbd, s->rec.detail,
+				      sizeof(s->rec.detail));
 }
 
 /* Until the target's copy has replayed the source's demotion (the check a
@@ -339,7 +315,6 @@ static size_t batch(struct sw *sw, struct sw_vm *v, size_t nv, bool disks, const
 	size_t cap = 0, n = 0, failed = 0;
 	struct run_step *steps;
 	struct sw_step *st;
-	int r;
 
 	for (size_t i = 0; i < nv; i++)
 		cap += disks ? v[i].m->n_disks : 1;
@@ -367,14 +342,7 @@ static size_t batch(struct sw *sw, struct sw_vm *v, size_t nv, bool disks, const
 			n++;
 		}
 	}
-	r = run_steps(sw->j, steps, n, conc, cmd_twosite_progress, sw);
-	if (r < 0) {
-		log_error(r, "cannot run the %s steps", step);
-		failed = n ? n : 1;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED)
-			failed++;
+	failed = cmd_run_batch(sw->j, steps, n, conc, cmd_twosite_progress, sw, step);
 	free(steps);
 	free(st);
 	return failed + cmd_interrupted();

@@ -2,7 +2,8 @@
  * cmd-twosite.c: what switchover and failback share: each site's view of
  * the configuration (this site's onedr.conf and conf_peer_view), a run of
  * the journal resumed or created on one site's cluster and locked, the
- * progress line of a step, and powering a VM off on one site's oned.
+ * progress line of a step, one image through mirror_run, and powering a
+ * VM off on one site's oned.
  */
 #include "config.h"
 
@@ -92,6 +93,31 @@ void cmd_twosite_progress(void *arg, const struct run_step *s)
 	fflush(stdout);
 }
 
+int cmd_twosite_mirror_one(const struct cmd_ctx *ctx, struct ceph *local, struct ceph *peer,
+			   const char *peer_name, enum mirror_op op, const char *pool,
+			   const char *image, char *detail, size_t len)
+{
+	struct mirror_ctx mc = { 0 };
+	struct mirror_item item = { 0 };
+	int r;
+
+	mc.local = local;
+	mc.peer = peer;
+	mc.peer_name = peer_name;
+	mc.image_timeout = ctx->conf.image_timeout;
+	mc.promote_wait = ctx->conf.promote_wait;
+	mc.concurrency = 1;
+	item.pool = (char *)pool;
+	item.image = (char *)image;
+	r = mirror_run(&mc, op, &item, 1);
+	if (r < 0)
+		return r;
+	snprintf(detail, len, "%s", item.detail);
+	if (item.outcome == MIRROR_DONE || item.outcome == MIRROR_NOOP)
+		return 0;
+	return item.error < 0 ? item.error : -EIO;
+}
+
 int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct one_error *err)
 {
 	char *xml = NULL;
@@ -103,56 +129,64 @@ int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct o
 	return r;
 }
 
+struct poweroff {
+	int id;
+	bool hard, asked;
+	int state, lcm;		/* as last seen */
+	char *detail;
+	size_t len;
+};
+
+static int poweroff_look(void *arg, struct one_client *one, const struct one_vm *vm, int r,
+			 const struct one_error *err)
+{
+	struct poweroff *p = arg;
+	int id = p->id;
+
+	if (r < 0) {
+		snprintf(p->detail, p->len, "VM %d: %s", id, err->msg[0] ? err->msg : strerror(-r));
+		return r;
+	}
+	p->state = vm->state;
+	p->lcm = vm->lcm_state;
+	if (p->state == VM_POWEROFF) {
+		snprintf(p->detail, p->len, "VM %d %s", id, p->asked ? "POWEROFF" : "already POWEROFF");
+		return 1;
+	}
+	if (p->state == VM_DONE) {
+		snprintf(p->detail, p->len, "VM %d is DONE", id);
+		return -ENOENT;
+	}
+	/* RUNNING, or UNKNOWN (its host not monitored: a site back from the
+	 * dead): ask once; other ACTIVE states are on their way somewhere:
+	 * wait */
+	if (!p->asked && p->state == VM_ACTIVE && (p->lcm == LCM_RUNNING || p->lcm == LCM_UNKNOWN)) {
+		struct one_error e = { 0, "" };
+
+		r = one_vm_action(one, p->hard ? "poweroff-hard" : "poweroff", id, &e);
+		if (r < 0) {
+			snprintf(p->detail, p->len, "VM %d: poweroff: %s", id,
+				 e.msg[0] ? e.msg : strerror(-r));
+			return r;
+		}
+		p->asked = true;
+	} else if (p->state != VM_ACTIVE) {
+		snprintf(p->detail, p->len, "VM %d is in state %d, not RUNNING nor POWEROFF: "
+			 "power it off by hand", id, p->state);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cmd_twosite_poweroff(struct one_client *one, int id, bool hard, unsigned wait, char *detail,
 			 size_t len)
 {
-	time_t end = time(NULL) + wait;
-	bool asked = false;
+	struct poweroff p = { .id = id, .hard = hard, .detail = detail, .len = len };
+	struct cmd_vm_wait w = { .one = one, .look = poweroff_look, .arg = &p, .wait = wait };
+	int r = cmd_wait_vm(&w, id);
 
-	for (;;) {
-		struct one_error err = { 0, "" };
-		struct one_vm *vm = NULL;
-		int r = cmd_twosite_vm(one, id, &vm, &err);
-		int state, lcm;
-
-		if (r < 0) {
-			snprintf(detail, len, "VM %d: %s", id, err.msg[0] ? err.msg : strerror(-r));
-			return r;
-		}
-		state = vm->state;
-		lcm = vm->lcm_state;
-		one_vm_free(vm);
-		if (state == VM_POWEROFF) {
-			snprintf(detail, len, "VM %d %s", id, asked ? "POWEROFF" : "already POWEROFF");
-			return 0;
-		}
-		if (state == VM_DONE) {
-			snprintf(detail, len, "VM %d is DONE", id);
-			return -ENOENT;
-		}
-		/* RUNNING, or UNKNOWN (its host not monitored: a site back
-		 * from the dead): ask once; other ACTIVE states are on their
-		 * way somewhere: wait */
-		if (!asked && state == VM_ACTIVE && (lcm == LCM_RUNNING || lcm == LCM_UNKNOWN)) {
-			r = one_vm_action(one, hard ? "poweroff-hard" : "poweroff", id, &err);
-			if (r < 0) {
-				snprintf(detail, len, "VM %d: poweroff: %s", id,
-					 err.msg[0] ? err.msg : strerror(-r));
-				return r;
-			}
-			asked = true;
-		} else if (state != VM_ACTIVE) {
-			snprintf(detail, len, "VM %d is in state %d, not RUNNING nor POWEROFF: "
-				 "power it off by hand", id, state);
-			return -EINVAL;
-		}
-		if (cmd_interrupted())
-			return -EINTR;
-		if (time(NULL) >= end) {
-			snprintf(detail, len, "VM %d not POWEROFF after %us (state %d lcm %d)", id, wait,
-				 state, lcm);
-			return -ETIMEDOUT;
-		}
-		sleep(1);
-	}
+	if (w.late)
+		snprintf(detail, len, "VM %d not POWEROFF after %us (state %d lcm %d)", id, wait,
+			 p.state, p.lcm);
+	return r;
 }

@@ -103,6 +103,15 @@ extern const struct arg_spec cmd_common_options[];
 /* The output format -j / -x ask for (table without either). Logs its error. */
 int cmd_output_format(const struct cmd_ctx *ctx, enum output_format *ret);
 
+/* One batch of steps (run_steps, the progress called with arg), its
+ * error logged ("cannot run the STEP steps"): how many are not done (all,
+ * at least 1, when the batch could not run: each RUN_NOT_RUN). */
+struct journal;
+struct run_step;
+size_t cmd_run_batch(struct journal *j, struct run_step *steps, size_t n, unsigned conc,
+		     void (*progress)(void *arg, const struct run_step *s), void *arg,
+		     const char *step);
+
 /* Print the option lines of a table, as --help shows them. */
 void cmd_print_options(FILE *f, const struct arg_spec *options);
 
@@ -198,6 +207,10 @@ struct takeover {
  * with cmd_takeover_end(). */
 int cmd_takeover_begin(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
 		       struct takeover *t);
+/* The same, connected to the peer's cluster too (cmd_connect: an
+ * unreachable peer is *ret_peer NULL, *ret_peer_error why). */
+int cmd_takeover_begin_peer(struct cmd_ctx *ctx, int argc, char **argv, bool all, unsigned what,
+			    struct takeover *t, struct ceph **ret_peer, int *ret_peer_error);
 void cmd_takeover_end(struct takeover *t);
 
 /* The caller's user (from the session) in s->users, or NULL: a new object
@@ -242,6 +255,10 @@ struct reg_disk {
 int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
 		      size_t nvms, const struct site_objs *site, int caller, struct reg_disk **ret,
 		      size_t *ret_n);
+/* The plan of d in reg[0..n) (the earlier disk's for one with the same
+ * RBD), or NULL. */
+const struct reg_disk *cmd_reg_disk_of(const struct reg_disk *reg, size_t n,
+				       const struct manifest_disk *d);
 /* Register one planned disk (or reuse rd->image), then set its owner.
  * *ret_id: the image (>= 0 also when only the chown failed). */
 int cmd_register_disk(struct one_client *one, const struct reg_disk *rd,
@@ -274,6 +291,33 @@ struct rec_done {
  * chown or the start failed; a rerun adopts it). */
 int cmd_recreate_vm(struct one_client *one, const struct rec_vm *rv, enum start_mode mode, int host,
 		    const struct one_obj *caller, struct rec_done *ret);
+
+/* ---- waiting for a VM's state (cmd-one.c): failover's and drill's
+ * RUNNING, switchover's and failback's POWEROFF ---- */
+struct cmd_vm_wait {
+	struct one_client *one;		/* oned; NULL: take() one for each look, give() it back */
+	struct one_client *(*take)(void *pool);
+	void (*give)(void *pool, struct one_client *one);
+	void *pool;
+	/* The VM as oned says it is now (vm NULL when one.vm.info failed
+	 * with r and err): 1 it is there, 0 look again, < 0 give up with
+	 * that. May act on the VM with one. Says what it saw in its arg. */
+	int (*look)(void *arg, struct one_client *one, const struct one_vm *vm, int r,
+		    const struct one_error *err);
+	void *arg;
+	unsigned wait;			/* seconds */
+	unsigned first_ms;		/* the first pause, doubled up to a second; 0: a second */
+	bool late;			/* set: it gave up at the deadline */
+};
+/* Look at VM id until w->look says it is there (0) or gives up (its
+ * error), w->wait seconds pass (-ETIMEDOUT, w->late) or the command is
+ * interrupted (-EINTR). Prints nothing. */
+int cmd_wait_vm(struct cmd_vm_wait *w, int id);
+/* Wait (cmd_wait_vm; w->look and w->arg are set here) until VM id is
+ * RUNNING; -EIO when it is DONE, or HOLD and mode is not START_HOLD.
+ * detail: the VM's state, as last seen. */
+int cmd_wait_running(struct cmd_vm_wait *w, int id, enum start_mode mode, char *detail,
+		     size_t len);
 
 /* ---- failover's takeover, shared with switchover (cmd-failover.c) ---- */
 struct journal;
@@ -312,6 +356,12 @@ int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum 
 			 const char *site, const char *options, struct journal **ret);
 /* One line per step, as failover prints them. */
 void cmd_twosite_progress(void *arg, const struct run_step *s);
+/* One image through mirror_run on local against peer (peer_name), with
+ * ctx's deadlines: its detail in detail (when it ran); 0 when done or
+ * nothing to do, else its error (-EIO without one). */
+int cmd_twosite_mirror_one(const struct cmd_ctx *ctx, struct ceph *local, struct ceph *peer,
+			   const char *peer_name, enum mirror_op op, const char *pool,
+			   const char *image, char *detail, size_t len);
 /* one.vm.info, parsed. */
 int cmd_twosite_vm(struct one_client *one, int id, struct one_vm **ret, struct one_error *err);
 /* Power VM id off (hard: poweroff-hard) if RUNNING or UNKNOWN, and wait
@@ -353,5 +403,15 @@ int cmd_fence_run(struct cmd_ctx *ctx, struct ceph *c, const struct fence_target
  * exit code. */
 int cmd_fence_host(struct cmd_ctx *ctx, struct one_client *one, const struct one_obj *host,
 		   unsigned expire, unsigned wait, struct fence_target *t);
+
+/* What the host hooks (hook/fence-host, hook/host-error) begin with: the
+ * HOST payload oned gives (hook_payload_read; another kind is refused,
+ * with hint after the message), logged on error... */
+struct hook_payload;
+int cmd_host_payload_read(int argc, char **argv, const char *hint, struct hook_payload **ret);
+/* ... then its HOST parsed, onedr.conf loaded and oned connected: 0, or
+ * the exit code (EXIT_USAGE, EXIT_UNAVAILABLE; logged). */
+int cmd_host_payload_begin(struct cmd_ctx *ctx, const struct hook_payload *p,
+			   struct one_obj **ret_host, struct one_client **ret_one);
 
 #endif

@@ -40,17 +40,18 @@ static bool valid_id(const char *id)
 	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-/* One omap key set in one write op: atomic. */
-struct set_arg {
+/* One omap key and its value, set in one write op (atomic) or read. */
+struct omap_arg {
 	char oid[OID_MAX];
 	char key[JOURNAL_KEY_MAX];
 	char val[JOURNAL_RECORD_MAX];
 	size_t vlen;
+	bool found;		/* read: the key is there */
 };
 
 static int set_fn(rados_ioctx_t io, void *arg)
 {
-	struct set_arg *a = arg;
+	struct omap_arg *a = arg;
 	const char *keys[1] = { a->key };
 	const char *vals[1] = { a->val };
 	rados_write_op_t op = rados_create_write_op();
@@ -68,7 +69,7 @@ static int omap_set_one(rados_ioctx_t io, double timeout, const char *oid, const
 			const char *val, size_t vlen)
 {
 	struct timespec dl = deadline_after(timeout);
-	struct set_arg *a = calloc(1, sizeof(*a));
+	struct omap_arg *a = calloc(1, sizeof(*a));
 	int r;
 
 	if (!a)
@@ -87,52 +88,34 @@ static int omap_set_one(rados_ioctx_t io, double timeout, const char *oid, const
 }
 
 /* One omap key read. -ENOENT: no object or no key. */
-struct get_arg {
-	char oid[OID_MAX];
-	char key[JOURNAL_KEY_MAX];
-	char val[JOURNAL_RECORD_MAX];
-	size_t vlen;
-};
+static int got_one(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	struct omap_arg *a = arg;
+
+	(void)key;
+	(void)klen;
+	if (vlen > sizeof(a->val))
+		return -E2BIG;
+	memcpy(a->val, val, vlen);
+	a->vlen = vlen;
+	a->found = true;
+	return 0;
+}
 
 static int get_fn(rados_ioctx_t io, void *arg)
 {
-	struct get_arg *a = arg;
+	struct omap_arg *a = arg;
 	const char *keys[1] = { a->key };
-	size_t klens[1] = { strlen(a->key) };
-	rados_read_op_t op = rados_create_read_op();
-	rados_omap_iter_t iter = NULL;
-	int prval = 0, r;
+	int r = ceph_omap_get_keys(io, a->oid, keys, 1, got_one, a);
 
-	if (!op)
-		return -ENOMEM;
-	rados_read_op_omap_get_vals_by_keys2(op, keys, 1, klens, &iter, &prval);
-	r = rados_read_op_operate(op, io, a->oid, 0);
-	if (r == 0)
-		r = prval;
-	if (r == 0) {
-		char *k, *v;
-		size_t kl, vl;
-
-		r = -ENOENT;
-		if (rados_omap_get_next2(iter, &k, &v, &kl, &vl) == 0 && k) {
-			r = vl <= sizeof(a->val) ? 0 : -E2BIG;
-			if (r == 0) {
-				memcpy(a->val, v, vl);
-				a->vlen = vl;
-			}
-		}
-	}
-	if (iter)
-		rados_omap_get_end(iter);
-	rados_release_read_op(op);
-	return r;
+	return r == 0 && !a->found ? -ENOENT : r;
 }
 
 static int omap_get_one(rados_ioctx_t io, double timeout, const char *oid, const char *key,
 			char *ret_val, size_t *ret_len)
 {
 	struct timespec dl = deadline_after(timeout);
-	struct get_arg *a = calloc(1, sizeof(*a));
+	struct omap_arg *a = calloc(1, sizeof(*a));
 	int r;
 
 	if (!a)

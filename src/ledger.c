@@ -226,19 +226,6 @@ static int snaps_fn(rbd_image_t image, void *arg)
 	return 0;
 }
 
-/* A number that follows "key": in a status description, or -1. */
-static long long json_number(const char *text, const char *key)
-{
-	char pattern[64];
-	const char *p;
-
-	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
-	p = text ? strstr(text, pattern) : NULL;
-	if (!p)
-		return -1;
-	return strtoll(p + strlen(pattern), NULL, 10);
-}
-
 static void read_status(struct ceph_image *image, const struct timespec *dl, struct ledger_raw *raw)
 {
 	rbd_mirror_image_global_status_t gs;
@@ -252,8 +239,10 @@ static void read_status(struct ceph_image *image, const struct timespec *dl, str
 			continue;	/* a peer's record: ours has no uuid */
 		raw->have_status = true;
 		raw->status_time = s->last_update;
-		raw->status_entries_behind = json_number(s->description, "entries_behind_primary");
-		raw->status_snapshot_time = json_number(s->description, "local_snapshot_timestamp");
+		raw->status_entries_behind =
+			ceph_mirror_status_number(s->description, "entries_behind_primary");
+		raw->status_snapshot_time =
+			ceph_mirror_status_number(s->description, "local_snapshot_timestamp");
 	}
 	rbd_mirror_image_global_status_cleanup(&gs);
 }
@@ -266,39 +255,28 @@ struct positions_arg {
 	struct rbdj_client master, mine;
 };
 
+static int position_of(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	struct positions_arg *a = arg;
+	bool master = klen == strlen("client_") && !memcmp(key, "client_", klen);
+	struct rbdj_client *c = master ? &a->master : &a->mine;
+	int r = rbdj_decode_client(val, vlen, c);
+
+	if (r == 0 && c->has_position) {
+		if (master)
+			a->have_master = true;
+		else
+			a->have_ours = true;
+	}
+	return r;
+}
+
 static int positions_fn(rados_ioctx_t io, void *arg)
 {
 	struct positions_arg *a = arg;
 	const char *keys[2] = { "client_", a->ours };
-	size_t lens[2] = { strlen(keys[0]), strlen(a->ours) };
-	rados_read_op_t op = rados_create_read_op();
-	rados_omap_iter_t iter = NULL;
-	char *k, *v;
-	size_t kl, vl;
-	int prval = 0, r;
 
-	if (!op)
-		return -ENOMEM;
-	rados_read_op_omap_get_vals_by_keys2(op, keys, 2, lens, &iter, &prval);
-	r = rados_read_op_operate(op, io, a->oid, 0);
-	if (r == 0)
-		r = prval;
-	while (r == 0 && rados_omap_get_next2(iter, &k, &v, &kl, &vl) == 0 && k) {
-		bool master = kl == lens[0] && !memcmp(k, keys[0], kl);
-		struct rbdj_client *c = master ? &a->master : &a->mine;
-
-		r = rbdj_decode_client(v, vl, c);
-		if (r == 0 && c->has_position) {
-			if (master)
-				a->have_master = true;
-			else
-				a->have_ours = true;
-		}
-	}
-	if (iter)
-		rados_omap_get_end(iter);
-	rados_release_read_op(op);
-	return r;
+	return ceph_omap_get_keys(io, a->oid, keys, 2, position_of, a);
 }
 
 /* The time of our last replayed entry, in the peer's journal data object. */

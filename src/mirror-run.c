@@ -17,6 +17,7 @@
 #include "ceph-lock.h"
 #include "mirror-list.h"
 #include "mirror-run.h"
+#include "output.h"
 #include "peer.h"
 #include "rbd-journal.h"
 
@@ -518,19 +519,6 @@ static int add_extent(uint64_t offset, size_t len, int exists, void *arg)
 	return 0;
 }
 
-static void human_size(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 /* What a resync would copy, measured in a worker thread (librbd has no
  * aio for it). As libvirt does, the allocation is scanned only with a
  * valid fast-diff, i.e. from the object map; without it the scan would
@@ -610,8 +598,8 @@ static void do_resync(struct mirror_ctx *ctx, struct run_pool *rp, struct mirror
 	}
 	it->size = m.size;
 	it->used = m.used;
-	human_size(it->size, size, sizeof(size));
-	human_size(it->used, used, sizeof(used));
+	output_size(it->size, size, sizeof(size));
+	output_size(it->used, used, sizeof(used));
 	how = m.measured ? "" : ", the allocation not measured: no fast-diff";
 	if (ctx->dry_run) {
 		item_set(it, MIRROR_NOOP, 0, "would copy up to %s (size %s)%s", used, size, how);

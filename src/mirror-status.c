@@ -90,19 +90,6 @@ static void state_name(bool up, rbd_mirror_image_status_state_t s, char *buf, si
 		 s <= MIRROR_IMAGE_STATUS_STATE_STOPPED ? names[s] : "unknown");
 }
 
-/* A number that follows "key": in a description's JSON part, or -1. */
-static long long json_number(const char *text, const char *key)
-{
-	char pattern[64];
-	const char *p;
-
-	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
-	p = text ? strstr(text, pattern) : NULL;
-	if (!p)
-		return -1;
-	return strtoll(p + strlen(pattern), NULL, 10);
-}
-
 /* Age of the newest complete non-primary mirror snapshot, or -1. */
 static long long snapshot_age_sync(rbd_image_t image)
 {
@@ -180,9 +167,11 @@ static void fill_status(struct status_run *run, struct mirror_status *st, struct
 			p->last_update = s->last_update;
 		}
 		if (st->lag_entries < 0)
-			st->lag_entries = json_number(desc, "entries_behind_primary");
-		if (st->primary && st->lag_seconds < 0 && json_number(desc, "local_snapshot_timestamp") > 0)
-			st->lag_seconds = (long long)time(NULL) - json_number(desc, "local_snapshot_timestamp");
+			st->lag_entries = ceph_mirror_status_number(desc, "entries_behind_primary");
+		if (st->primary && st->lag_seconds < 0 &&
+		    ceph_mirror_status_number(desc, "local_snapshot_timestamp") > 0)
+			st->lag_seconds = (long long)time(NULL) -
+					  ceph_mirror_status_number(desc, "local_snapshot_timestamp");
 		if (strstr(desc, "split-brain"))
 			st->split_brain = true;
 	}

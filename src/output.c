@@ -1,10 +1,23 @@
-/* output.c: JSON string escaping and an XML writer on stdout; see output.h. */
+/* output.c: JSON string escaping, an XML writer on stdout and sizes for a person; see output.h. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 
 #include "output.h"
+
+void output_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
 
 void json_string(FILE *f, const char *s)
 {

@@ -5,11 +5,15 @@
 #ifndef ONEDR_OUTPUT_H
 #define ONEDR_OUTPUT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <libxml/xmlwriter.h>
 
 enum output_format { OUTPUT_TABLE, OUTPUT_JSON, OUTPUT_XML };
+
+/* bytes for a person: "512 B", "1.5 GiB". */
+void output_size(uint64_t bytes, char *buf, size_t len);
 
 /* Write s as a JSON string literal (quotes included). */
 void json_string(FILE *f, const char *s);

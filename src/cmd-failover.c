@@ -862,15 +862,31 @@ static int reload(struct fo *fo)
  * fewer than CONCURRENCY workers: a few percent of a long phase. */
 #define SLICE_STEPS 256
 
+/* Test only (README "Fault points"): ONEDR_TEST_SLICE=N, an integer >= 1,
+ * replaces SLICE_STEPS so that small lab groups cross slice boundaries;
+ * any other value is ignored. */
+static size_t slice_steps(void)
+{
+	const char *e = getenv("ONEDR_TEST_SLICE");
+	char *end;
+	unsigned long n;
+
+	if (!e || *e < '0' || *e > '9')
+		return SLICE_STEPS;
+	errno = 0;
+	n = strtoul(e, &end, 10);
+	return errno || *end || n < 1 ? SLICE_STEPS : (size_t)n;
+}
+
 /* How many VMs from v[0] the next slice of kind's steps takes (at least 1). */
 static size_t slice_vms(const struct fo_vm *v, size_t nv, bool per_disk)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, max = slice_steps();
 
 	for (i = 0; i < nv; i++) {
 		size_t k = per_disk ? v[i].m->n_disks : 1;
 
-		if (i > 0 && n + k > SLICE_STEPS)
+		if (i > 0 && n + k > max)
 			break;
 		n += k;
 	}

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -833,9 +834,47 @@ static int reload(struct fo *fo)
 	if (r == 0)
 		r = one_vmpool_parse(xml, strlen(xml), &fo->here);
 	free(xml);
+	malloc_trim(0);	/* the pool's text and parse tree, freed */
 	if (r < 0)
 		log_error(r, "OpenNebula: %s", err.msg[0] ? err.msg : "cannot read the VM pool");
 	return r;
+}
+
+/* Steps built and run at once, at most (a VM's disks stay in one slice):
+ * each run_step holds its journal record (6 KiB), so a 1000-disk group in
+ * one batch kept 6 MiB of records (P4). A slice's last steps run with
+ * fewer than CONCURRENCY workers: a few percent of a long phase. */
+#define SLICE_STEPS 256
+
+/* Test only (README "Fault points"): ONEDR_TEST_SLICE=N, an integer >= 1,
+ * replaces SLICE_STEPS so that small lab groups cross slice boundaries;
+ * any other value is ignored. */
+static size_t slice_steps(void)
+{
+	const char *e = getenv("ONEDR_TEST_SLICE");
+	char *end;
+	unsigned long n;
+
+	if (!e || *e < '0' || *e > '9')
+		return SLICE_STEPS;
+	errno = 0;
+	n = strtoul(e, &end, 10);
+	return errno || *end || n < 1 ? SLICE_STEPS : (size_t)n;
+}
+
+/* How many VMs from v[0] the next slice of kind's steps takes (at least 1). */
+static size_t slice_vms(const struct fo_vm *v, size_t nv, bool per_disk)
+{
+	size_t i, n = 0, max = slice_steps();
+
+	for (i = 0; i < nv; i++) {
+		size_t k = per_disk ? v[i].m->n_disks : 1;
+
+		if (i > 0 && n + k > max)
+			break;
+		n += k;
+	}
+	return i;
 }
 
 /* Run one group; the number of steps not done. */
@@ -845,48 +884,60 @@ static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 	size_t failed = 0;
 
 	for (size_t k = 0; k < 4 && !failed; k++) {
-		struct run_step *steps = NULL;
-		struct fo_step *st = NULL;
-		size_t n = 0;
 		/* register, recreate and the waits go to oned concurrently,
 		 * one client per worker */
 		unsigned conc = k == 0 ? fo->ctx->conf.concurrency : (unsigned)fo->pool.n;
-		int r;
 
 		if (k == 2 && reload(fo) < 0)
 			return nv;
-		r = group_steps(fo, v, nv, kinds[k], &steps, &st, &n);
-		if (r == 0)
-			r = run_steps(fo->j, steps, n, conc, progress, fo);
-		if (r < 0) {
-			log_error(r, "cannot run the %s steps", kinds[k]);
-			failed = n ? n : 1;
-		}
-		for (size_t i = 0; r == 0 && i < n; i++) {
-			const char *id;
+		/* slice after slice, also past a failed step (the phase runs
+		 * all of its steps, as in one batch); interrupted, the next
+		 * slices run none and count as not done */
+		for (size_t a = 0, b; a < nv; a = b) {
+			struct run_step *steps = NULL;
+			struct fo_step *st = NULL;
+			size_t n = 0;
+			int r;
 
-			if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED) {
-				failed++;
-				continue;
+			b = a + slice_vms(v + a, nv - a, k < 2);
+			r = group_steps(fo, v + a, b - a, kinds[k], &steps, &st, &n);
+			if (r == 0)
+				r = run_steps(fo->j, steps, n, conc, progress, fo);
+			if (r < 0) {
+				log_error(r, "cannot run the %s steps", kinds[k]);
+				failed += n ? n : 1;
+				free(steps);
+				free(st);
+				break;
 			}
-			/* the ledger this run kept before the promote: a step
-			 * done before, or rerun after a kill, kept an earlier
-			 * attempt's, and this process's preflight read the disk
-			 * after that promote (primary: 0s) */
-			if (k == 0 && steps[i].rec.data[0]) {
-				struct ledger_disk ld;
+			for (size_t i = 0; i < n; i++) {
+				const char *id;
 
-				if (ledger_disk_decode(steps[i].rec.data, strlen(steps[i].rec.data),
-						       &ld) == 0)
-					st[i].vm->ledger[st[i].disk] = ld;
+				if (steps[i].outcome != RUN_DONE && steps[i].outcome != RUN_SKIPPED) {
+					failed++;
+					continue;
+				}
+				/* the ledger this run kept before the promote: a step
+				 * done before, or rerun after a kill, kept an earlier
+				 * attempt's, and this process's preflight read the disk
+				 * after that promote (primary: 0s) */
+				if (k == 0 && steps[i].rec.data[0]) {
+					struct ledger_disk ld;
+
+					if (ledger_disk_decode(steps[i].rec.data,
+							       strlen(steps[i].rec.data), &ld) == 0)
+						st[i].vm->ledger[st[i].disk] = ld;
+				}
+				if (k == 2 && (id = journal_step_result(&steps[i].rec, "vm_id")))
+					st[i].vm->new_id = atoi(id);
 			}
-			if (k == 2 && (id = journal_step_result(&steps[i].rec, "vm_id")))
-				st[i].vm->new_id = atoi(id);
+			free(steps);
+			free(st);
 		}
-		free(steps);
-		free(st);
 		if (cmd_interrupted())
 			failed += !failed;
+		/* what the phase freed goes back to the system before the next */
+		malloc_trim(0);
 	}
 	return failed;
 }
@@ -962,6 +1013,7 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 		code = fo.t.refused ? EXIT_PARTIAL : EXIT_OK;
 		goto out;
 	}
+	malloc_trim(0);	/* what the preflight read and freed */
 	one_pool_init(&fo, fo.ctx->conf.concurrency);
 	if (o->j) {	/* the caller's run (switchover) */
 		fo.j = o->j;

@@ -216,6 +216,14 @@ int main(int argc, char **argv)
 	 * librbd's threads held 16 arenas, 29 MiB of its 80 MiB peak RSS (P4) */
 	mallopt(M_ARENA_MAX, 2);
 #endif
+#ifdef M_MMAP_THRESHOLD
+	/* glibc raises its mmap threshold to the size of each large block
+	 * freed (up to 32 MiB), and later blocks that large then come out of
+	 * the heap, which keeps their pages: oned's pool texts, the failover's
+	 * step arrays (P4). Fixed at glibc's initial 128 KiB, such blocks are
+	 * mapped and unmapped on their own. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 	const struct cmd_entry *e;
 	char link[128];
 	char **args;

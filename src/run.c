@@ -48,8 +48,9 @@ const char *run_outcome_name(enum run_outcome o)
  * sends this process SIGKILL (or SIGSTOP) at the Nth step named STEP
  * (default the first) to reach WHEN: "before" (its "started" recorded, its
  * action not run) or "after" (its action done, its "done" not recorded),
- * the two points where a crash leaves a step "started". */
-static void test_kill(const struct run_step *s, const char *when)
+ * the two points where a crash leaves a step "started". STOP=FAIL at
+ * "before" fails that step with EIO instead, its action not run. */
+static bool test_kill(const struct run_step *s, const char *when)
 {
 	static unsigned seen;
 	const char *e = getenv("ONEDR_TEST_KILL");
@@ -58,9 +59,13 @@ static void test_kill(const struct run_step *s, const char *when)
 
 	if (!e || sscanf(e, "%63[^:]:%15[^:]:%u:%7s", step, at, &nth, sig) < 2 ||
 	    strcmp(step, s->key.step) || strcmp(at, when))
-		return;
-	if (__atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) == nth)
-		kill(getpid(), strcmp(sig, "STOP") ? SIGKILL : SIGSTOP);
+		return false;
+	if (__atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) != nth)
+		return false;
+	if (!strcmp(sig, "FAIL"))
+		return true;
+	kill(getpid(), strcmp(sig, "STOP") ? SIGKILL : SIGSTOP);
+	return false;
 }
 
 static void one_step(struct batch *b, struct run_step *s)
@@ -109,8 +114,7 @@ static void one_step(struct batch *b, struct run_step *s)
 		s->error = r;
 		return;
 	}
-	test_kill(s, "before");
-	r = s->action(s, again, s->arg);
+	r = test_kill(s, "before") ? -EIO : s->action(s, again, s->arg);
 	if (r == 0)
 		test_kill(s, "after");
 	if (r < 0) {

@@ -385,3 +385,29 @@ step_of() {
 	        print("%s: %s" % (x["state"], x.get("detail", "")))
 	PY
 }
+
+# failback_resumed STEP: site-b's last run is a failback, finished, its 4
+# steps done, STEP among them once and at attempt 2 (SIGKILLed, then resumed)
+failback_resumed() {
+	onedr_sb report -j >rep.json &&
+	python3 - "$1" <<-'PY'
+	import json, sys
+	r = json.load(open('rep.json'))
+	assert r['kind'] == 'failback' and r['state'] == 'finished', r['state']
+	s = r['steps']
+	assert all(x['state'] == 'done' for x in s), s
+	k = [x for x in s if x['step'] == sys.argv[1]]
+	assert len(k) == 1 and k[0]['attempt'] == 2, k
+	assert len(s) == 4, s
+	PY
+}
+# exported_synced: site-a's $NVMS VMs exported, each of $DISKS written on
+# site-a and the same on site-b, every manifest on site-b; bd.conf is b.conf
+# with a 5 s TIMEOUT/CONNECT, for the commands run while site-a is dead
+exported_synced() {
+	onedr_sa export --all >out 2>err && grep -q "^export: $NVMS VMs: 0 failed" out &&
+	for d in $DISKS; do write_data a "$d" 1 || return 1; done &&
+	for d in $DISKS; do wait_until 180 "$d in sync" same_data "$d" || return 1; done &&
+	wait_until 120 "manifests synced" manifests_synced &&
+	{ cat "$TRASH/b.conf"; echo "TIMEOUT = [ CONNECT = \"5\" ]"; } >"$TRASH/bd.conf"
+}

@@ -45,12 +45,7 @@ test_expect_success "setup: site-a runs $NVMS VMs on mirrored Ceph disks; each s
 standins_pids
 
 test_expect_success 'setup: exported, written, replicated, manifests on site-b' '
-	onedr_sa export --all >out 2>err && grep -q "^export: $NVMS VMs: 0 failed" out &&
-	for d in $DISKS; do write_data a "$d" 1 || exit 1; done &&
-	for d in $DISKS; do wait_until 180 "$d in sync" same_data "$d" || exit 1; done &&
-	wait_until 120 "manifests synced" manifests_synced &&
-	# the commands run while site-a is dead try it for TIMEOUT/CONNECT
-	{ cat "$TRASH/b.conf"; echo "TIMEOUT = [ CONNECT = \"5\" ]"; } >"$TRASH/bd.conf"
+	exported_synced
 '
 
 v=0

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "crash.h"
 #include "log.h"
 
 const struct cmd_entry *const cmd_table[] = {
@@ -210,6 +211,8 @@ int main(int argc, char **argv)
 	/* every outcome line is out as soon as it is printed, also on a pipe:
 	 * an onedr killed midway leaves the record of what it already did */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* a crash inside librados or librbd says where it was (src/crash.c) */
+	crash_report_install();
 #ifdef M_ARENA_MAX
 	/* glibc gives each thread that mallocs an arena of its own, up to 8 per
 	 * core, and keeps their freed memory: a 1000-image failover's workers and

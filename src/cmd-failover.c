@@ -527,56 +527,90 @@ static int groups_of(struct fo *fo)
 	return bad < 0 ? 1 : bad;
 }
 
-/* The preflight's ledger reads, concurrently (each into its VM's ledger;
- * one that fails has its error set, as ledger_read_disk says), printed in
- * order afterwards. */
+/* The preflight's ledger reads, concurrently, in two passes: this site's
+ * side of every disk while the peer's connect may still run, then (the
+ * peer known) each one's peer side and judgement into its VM's ledger
+ * (one that fails has its error set, as ledger_read_disk says). Printed
+ * in order afterwards. */
 struct ledger_reads {
 	struct fo *fo;
+	size_t n;
 	struct fo_vm **vm;
 	size_t *disk;
+	struct ledger_raw *raw;
+	int *r;
 };
 
-static void ledger_read_one(void *arg, size_t i)
+static void ledger_reads_free(struct ledger_reads *lr)
+{
+	free(lr->vm);
+	free(lr->disk);
+	free(lr->raw);
+	free(lr->r);
+	memset(lr, 0, sizeof(*lr));
+}
+
+static void ledger_read_here(void *arg, size_t i)
+{
+	struct ledger_reads *lr = arg;
+	const struct manifest_disk *d = &lr->vm[i]->m->disks[lr->disk[i]];
+
+	lr->r[i] = ledger_read_local(lr->fo->t.ceph, d->pool, d->rbd,
+				     lr->fo->ctx->conf.image_timeout, &lr->raw[i]);
+}
+
+static void ledger_read_there(void *arg, size_t i)
 {
 	struct ledger_reads *lr = arg;
 	struct fo *fo = lr->fo;
 	const struct manifest_disk *d = &lr->vm[i]->m->disks[lr->disk[i]];
 
-	ledger_read_disk(fo->t.ceph, fo->peer, fo->peer_error, d->pool, d->rbd,
-			 fo->ctx->conf.image_timeout, &lr->vm[i]->ledger[lr->disk[i]]);
+	ledger_read_end(fo->t.ceph, fo->peer, fo->peer_error, d->pool, d->rbd,
+			fo->ctx->conf.image_timeout, lr->r[i], &lr->raw[i],
+			&lr->vm[i]->ledger[lr->disk[i]]);
 }
 
-static int read_ledgers(struct fo *fo)
+/* The first pass (no peer needed). */
+static int ledger_reads_local(struct fo *fo, struct ledger_reads *lr)
 {
-	struct ledger_reads lr = { fo, NULL, NULL };
-	size_t n = 0, cap = 0;
-	int r = -ENOMEM;
+	size_t cap = 0;
 
+	memset(lr, 0, sizeof(*lr));
+	lr->fo = fo;
 	for (size_t i = 0; i < fo->nvms; i++)
 		cap += fo->vms[i].m->n_disks;
-	lr.vm = calloc(cap + 1, sizeof(*lr.vm));
-	lr.disk = calloc(cap + 1, sizeof(*lr.disk));
-	if (lr.vm && lr.disk) {
-		for (size_t i = 0; i < fo->nvms; i++)
-			for (size_t k = 0; k < fo->vms[i].m->n_disks; k++)
-				if (fo->vms[i].m->disks[k].kind != DISK_UNPROTECTED) {
-					/* not read, unless its read runs (an
-					 * interrupt stops the batch) */
-					fo->vms[i].ledger[k].error = -EINTR;
-					lr.vm[n] = &fo->vms[i];
-					lr.disk[n++] = k;
-				}
-		r = batch_run(n, fo->ctx->conf.concurrency, ledger_read_one, &lr);
+	lr->vm = calloc(cap + 1, sizeof(*lr->vm));
+	lr->disk = calloc(cap + 1, sizeof(*lr->disk));
+	lr->raw = calloc(cap + 1, sizeof(*lr->raw));
+	lr->r = calloc(cap + 1, sizeof(*lr->r));
+	if (!lr->vm || !lr->disk || !lr->raw || !lr->r) {
+		ledger_reads_free(lr);
+		return -ENOMEM;
 	}
-	free(lr.vm);
-	free(lr.disk);
-	return r;
+	for (size_t i = 0; i < fo->nvms; i++)
+		for (size_t k = 0; k < fo->vms[i].m->n_disks; k++)
+			if (fo->vms[i].m->disks[k].kind != DISK_UNPROTECTED) {
+				/* not read, unless its read runs (an interrupt
+				 * stops the batch) */
+				lr->r[lr->n] = -EINTR;
+				fo->vms[i].ledger[k].error = -EINTR;
+				lr->vm[lr->n] = &fo->vms[i];
+				lr->disk[lr->n++] = k;
+			}
+	return batch_run(lr->n, fo->ctx->conf.concurrency, ledger_read_here, lr);
+}
+
+/* The second pass, the peer joined. */
+static int ledger_reads_end(struct ledger_reads *lr)
+{
+	return batch_run(lr->n, lr->fo->ctx->conf.concurrency, ledger_read_there, lr);
 }
 
 /* Everything that blocks is logged; returns how many. */
 static int preflight(struct fo *fo)
 {
 	struct cmd_ctx *ctx = fo->ctx;
+	struct ledger_reads lr;
 	struct ledger_vm *lv;
 	int bad = 0, r;
 
@@ -587,7 +621,6 @@ static int preflight(struct fo *fo)
 		return log_error(-ENOMEM, "failover"), 1;
 	}
 	fo->nvms = fo->t.nvms;
-	peer_join(fo);	/* the ledger reads the peer's copies too */
 	for (size_t i = 0; i < fo->nvms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 		const struct manifest *m = fo->t.vms[i]->m;
@@ -603,8 +636,14 @@ static int preflight(struct fo *fo)
 	bad += groups_of(fo);
 	qsort(fo->vms, fo->nvms, sizeof(*fo->vms), cmp_prio);
 	/* the ledger, read before anything changes: every disk at once (at
-	 * most CONCURRENCY), each one's lines printed below in order */
-	r = read_ledgers(fo);
+	 * most CONCURRENCY), this site's side while the peer's connect may
+	 * still run, then the peer's; each disk's lines printed below in
+	 * order */
+	r = ledger_reads_local(fo, &lr);
+	peer_join(fo);
+	if (r == 0)
+		r = ledger_reads_end(&lr);
+	ledger_reads_free(&lr);
 	if (r < 0) {
 		free(lv);
 		return log_error(r, "failover: cannot read the ledger"), bad + 1;
@@ -639,7 +678,7 @@ static int preflight(struct fo *fo)
 				}
 				continue;
 			}
-			if (ld->error < 0) {	/* read_ledgers failed to read it */
+			if (ld->error < 0) {	/* the ledger could not be read */
 				log_error(ld->error, "%s: disk %d '%s/%s'", v->label, d->disk_id,
 					  d->pool, d->rbd);
 				bad++;

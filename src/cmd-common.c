@@ -159,51 +159,91 @@ const char *cmd_connect_hint(int r)
 	}
 }
 
-struct peer_connect {
+struct cmd_peer_connect {
 	const struct ceph_opts *opts;
 	struct ceph *ceph;
 	int r;
+	pthread_t thread;
+	bool threaded;
+	const char *name;	/* the peer site, for the debug line */
 };
 
 static void *peer_connect_thread(void *arg)
 {
-	struct peer_connect *pc = arg;
+	struct cmd_peer_connect *pc = arg;
 
 	pc->r = ceph_connect(pc->opts, &pc->ceph);
 	return NULL;
 }
 
-int cmd_connect(struct cmd_ctx *ctx, bool want_peer, struct ceph **ret_local,
-		struct ceph **ret_peer, int *ret_peer_error)
+int cmd_connect_start(struct cmd_ctx *ctx, bool want_peer, struct ceph **ret_local,
+		      struct cmd_peer_connect **ret_pc)
 {
-	struct peer_connect pc = { &ctx->conf.peer, NULL, -ENODATA };
+	struct cmd_peer_connect *pc = NULL;
 	struct ceph *local = NULL;
-	pthread_t thread;
-	bool threaded = false;
 	const char *conf = ctx->conf.ceph.conf ? ctx->conf.ceph.conf : "the default ceph.conf";
 	int r;
 
-	want_peer = want_peer && ctx->conf.peer_name && ret_peer;
+	*ret_pc = NULL;
+	want_peer = want_peer && ctx->conf.peer_name;
 	if (want_peer) {
-		threaded = pthread_create(&thread, NULL, peer_connect_thread, &pc) == 0;
-		if (!threaded)
-			peer_connect_thread(&pc);
+		pc = calloc(1, sizeof(*pc));
+		if (!pc)
+			return log_error(-ENOMEM, "cannot connect to the peer site"), -ENOMEM;
+		pc->opts = &ctx->conf.peer;
+		pc->r = -ENODATA;
+		pc->name = ctx->conf.peer_name;
+		pc->threaded = pthread_create(&pc->thread, NULL, peer_connect_thread, pc) == 0;
+		if (!pc->threaded)
+			peer_connect_thread(pc);
 	}
 	r = ceph_connect(&ctx->conf.ceph, &local);
-	if (threaded)
-		pthread_join(thread, NULL);
 	if (r < 0) {
-		ceph_close(pc.ceph);
+		if (pc && pc->threaded)
+			pthread_join(pc->thread, NULL);
+		if (pc)
+			ceph_close(pc->ceph);
+		free(pc);
 		return log_error(0, "cannot connect to the local Ceph cluster (%s, client.%s): %s",
 				 conf, ctx->conf.ceph.id ? ctx->conf.ceph.id : "admin",
 				 cmd_connect_hint(r)), r;
 	}
-	if (want_peer && pc.r < 0)
-		log_debug("peer site '%s' unreachable: %s", ctx->conf.peer_name, cmd_connect_hint(pc.r));
 	*ret_local = local;
+	*ret_pc = pc;
+	return 0;
+}
+
+void cmd_connect_peer(struct cmd_peer_connect *pc, struct ceph **ret_peer, int *ret_peer_error)
+{
+	if (!pc) {
+		*ret_peer = NULL;
+		*ret_peer_error = -ENODATA;
+		return;
+	}
+	if (pc->threaded)
+		pthread_join(pc->thread, NULL);
+	if (pc->r < 0)
+		log_debug("peer site '%s' unreachable: %s", pc->name, cmd_connect_hint(pc->r));
+	*ret_peer = pc->ceph;
+	*ret_peer_error = pc->r;
+	free(pc);
+}
+
+int cmd_connect(struct cmd_ctx *ctx, bool want_peer, struct ceph **ret_local,
+		struct ceph **ret_peer, int *ret_peer_error)
+{
+	struct cmd_peer_connect *pc = NULL;
+	struct ceph *peer = NULL;
+	int peer_error = -ENODATA;
+	int r;
+
+	r = cmd_connect_start(ctx, want_peer && ret_peer, ret_local, &pc);
+	if (r < 0)
+		return r;
+	cmd_connect_peer(pc, &peer, &peer_error);
 	if (ret_peer) {
-		*ret_peer = pc.ceph;
-		*ret_peer_error = pc.r;
+		*ret_peer = peer;
+		*ret_peer_error = peer_error;
 	}
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "cmd.h"
 #include "journal.h"
 #include "ledger.h"
@@ -63,6 +64,8 @@ struct fo {
 	struct takeover t;
 	struct ceph *peer;
 	int peer_error;
+	struct cmd_peer_connect *peer_pc;	/* the peer's connect, running */
+	bool peer_pending;			/* peer, peer_error: not known yet */
 	struct journal *j;
 	char run_id[JOURNAL_ID_MAX];
 	bool force, dry_run, drop;
@@ -80,6 +83,7 @@ struct fo {
 	struct one_vms here;
 	struct site_objs cur;		/* t.site with the newest images */
 	struct one_pool pool;		/* c[0] is t.one */
+	struct mirror_prep *prep;	/* the promote slice's pools, listed once */
 	bool live;			/* stdout is a terminal: one line per group, rewritten */
 	struct progress prog;		/* the running group's counts */
 };
@@ -181,6 +185,23 @@ static int promote_prepare(struct run_step *s, bool again, void *arg)
 	return r < 0 ? r : 0;
 }
 
+/* The promote steps' mirror_run context (one image each). */
+static void promote_ctx(struct fo *fo, struct mirror_ctx *mc)
+{
+	mc->local = fo->t.ceph;
+	mc->peer = fo->peer;
+	/* --no-peer: as promote --no-peer, the peer neither contacted nor
+	 * checked (the preflight refuses it without --force) */
+	mc->no_peer = args_has(&fo->ctx->args, "no-peer") || (fo->replayed && !fo->peer);
+	mc->peer_name = mc->no_peer ? NULL : fo->ctx->conf.peer_name;
+	mc->peer_error = fo->peer_error;
+	mc->force = fo->force;
+	mc->image_timeout = fo->ctx->conf.image_timeout;
+	mc->promote_wait = fo->ctx->conf.promote_wait;
+	mc->concurrency = 1;
+	mc->prep = fo->prep;
+}
+
 static int promote_action(struct run_step *s, bool again, void *arg)
 {
 	struct fo_step *st = arg;
@@ -198,17 +219,7 @@ static int promote_action(struct run_step *s, bool again, void *arg)
 	journal_step_set_result(&s->rec, "manifest_time", mt);
 	if (st->vm->m->name)
 		journal_step_set_result(&s->rec, "vm_name", st->vm->m->name);
-	mc.local = fo->t.ceph;
-	mc.peer = fo->peer;
-	/* --no-peer: as promote --no-peer, the peer neither contacted nor
-	 * checked (the preflight refuses it without --force) */
-	mc.no_peer = args_has(&fo->ctx->args, "no-peer") || (fo->replayed && !fo->peer);
-	mc.peer_name = mc.no_peer ? NULL : fo->ctx->conf.peer_name;
-	mc.peer_error = fo->peer_error;
-	mc.force = fo->force;
-	mc.image_timeout = fo->ctx->conf.image_timeout;
-	mc.promote_wait = fo->ctx->conf.promote_wait;
-	mc.concurrency = 1;
+	promote_ctx(fo, &mc);
 	item.pool = d->pool;
 	item.image = d->rbd;
 	r = mirror_run(&mc, MIRROR_OP_PROMOTE, &item, 1);
@@ -418,6 +429,16 @@ static void progress(void *arg, const struct run_step *s)
 
 /* ---- preflight ---- */
 
+/* The peer's connect (begin started it) done: fo->peer, fo->peer_error. */
+static void peer_join(struct fo *fo)
+{
+	if (!fo->peer_pending)
+		return;
+	cmd_connect_peer(fo->peer_pc, &fo->peer, &fo->peer_error);
+	fo->peer_pc = NULL;
+	fo->peer_pending = false;
+}
+
 static int begin(struct fo *fo, int argc, char **argv, bool all)
 {
 	struct cmd_ctx *ctx = fo->ctx;
@@ -430,10 +451,11 @@ static int begin(struct fo *fo, int argc, char **argv, bool all)
 		return log_error(-ENOMEM, "%s", ctx->name), EXIT_UNAVAILABLE;
 	if (cmd_signing_key(ctx, true, &t->key) < 0)
 		return EXIT_USAGE;
-	/* --no-peer: the peer is known gone; trying it costs the whole
-	 * connect timeout before anything else can start */
-	if (cmd_connect(ctx, !args_has(&ctx->args, "no-peer"), &t->ceph, &fo->peer,
-			&fo->peer_error) < 0 ||
+	/* --no-peer: the peer is known gone, not tried. Else its connect
+	 * runs in the background while the manifests and this site's
+	 * objects load: a lost peer costs its whole connect timeout, which
+	 * the preflight waits for only where it needs the peer (peer_join) */
+	if (cmd_connect_start(ctx, !args_has(&ctx->args, "no-peer"), &t->ceph, &fo->peer_pc) < 0 ||
 	    cmd_scan_manifests(ctx, t->ceph, ctx->conf.pool, t->key, t->scan) < 0)
 		return EXIT_UNAVAILABLE;
 	if (cmd_select_vms(ctx, t->scan, ctx->conf.pool, argc, argv, all, &t->vms, &t->nvms,
@@ -505,12 +527,92 @@ static int groups_of(struct fo *fo)
 	return bad < 0 ? 1 : bad;
 }
 
+/* The preflight's ledger reads, concurrently, in two passes: this site's
+ * side of every disk while the peer's connect may still run, then (the
+ * peer known) each one's peer side and judgement into its VM's ledger
+ * (one that fails has its error set, as ledger_read_disk says). Printed
+ * in order afterwards. */
+struct ledger_reads {
+	struct fo *fo;
+	size_t n;
+	struct fo_vm **vm;
+	size_t *disk;
+	struct ledger_raw *raw;
+	int *r;
+};
+
+static void ledger_reads_free(struct ledger_reads *lr)
+{
+	free(lr->vm);
+	free(lr->disk);
+	free(lr->raw);
+	free(lr->r);
+	memset(lr, 0, sizeof(*lr));
+}
+
+static void ledger_read_here(void *arg, size_t i)
+{
+	struct ledger_reads *lr = arg;
+	const struct manifest_disk *d = &lr->vm[i]->m->disks[lr->disk[i]];
+
+	lr->r[i] = ledger_read_local(lr->fo->t.ceph, d->pool, d->rbd,
+				     lr->fo->ctx->conf.image_timeout, &lr->raw[i]);
+}
+
+static void ledger_read_there(void *arg, size_t i)
+{
+	struct ledger_reads *lr = arg;
+	struct fo *fo = lr->fo;
+	const struct manifest_disk *d = &lr->vm[i]->m->disks[lr->disk[i]];
+
+	ledger_read_end(fo->t.ceph, fo->peer, fo->peer_error, d->pool, d->rbd,
+			fo->ctx->conf.image_timeout, lr->r[i], &lr->raw[i],
+			&lr->vm[i]->ledger[lr->disk[i]]);
+}
+
+/* The first pass (no peer needed). */
+static int ledger_reads_local(struct fo *fo, struct ledger_reads *lr)
+{
+	size_t cap = 0;
+
+	memset(lr, 0, sizeof(*lr));
+	lr->fo = fo;
+	for (size_t i = 0; i < fo->nvms; i++)
+		cap += fo->vms[i].m->n_disks;
+	lr->vm = calloc(cap + 1, sizeof(*lr->vm));
+	lr->disk = calloc(cap + 1, sizeof(*lr->disk));
+	lr->raw = calloc(cap + 1, sizeof(*lr->raw));
+	lr->r = calloc(cap + 1, sizeof(*lr->r));
+	if (!lr->vm || !lr->disk || !lr->raw || !lr->r) {
+		ledger_reads_free(lr);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < fo->nvms; i++)
+		for (size_t k = 0; k < fo->vms[i].m->n_disks; k++)
+			if (fo->vms[i].m->disks[k].kind != DISK_UNPROTECTED) {
+				/* not read, unless its read runs (an interrupt
+				 * stops the batch) */
+				lr->r[lr->n] = -EINTR;
+				fo->vms[i].ledger[k].error = -EINTR;
+				lr->vm[lr->n] = &fo->vms[i];
+				lr->disk[lr->n++] = k;
+			}
+	return batch_run(lr->n, fo->ctx->conf.concurrency, ledger_read_here, lr);
+}
+
+/* The second pass, the peer joined. */
+static int ledger_reads_end(struct ledger_reads *lr)
+{
+	return batch_run(lr->n, lr->fo->ctx->conf.concurrency, ledger_read_there, lr);
+}
+
 /* Everything that blocks is logged; returns how many. */
 static int preflight(struct fo *fo)
 {
 	struct cmd_ctx *ctx = fo->ctx;
+	struct ledger_reads lr;
 	struct ledger_vm *lv;
-	int bad = 0;
+	int bad = 0, r;
 
 	fo->vms = calloc(fo->t.nvms + 1, sizeof(*fo->vms));
 	lv = calloc(fo->t.nvms + 1, sizeof(*lv));
@@ -533,6 +635,19 @@ static int preflight(struct fo *fo)
 	}
 	bad += groups_of(fo);
 	qsort(fo->vms, fo->nvms, sizeof(*fo->vms), cmp_prio);
+	/* the ledger, read before anything changes: every disk at once (at
+	 * most CONCURRENCY), this site's side while the peer's connect may
+	 * still run, then the peer's; each disk's lines printed below in
+	 * order */
+	r = ledger_reads_local(fo, &lr);
+	peer_join(fo);
+	if (r == 0)
+		r = ledger_reads_end(&lr);
+	ledger_reads_free(&lr);
+	if (r < 0) {
+		free(lv);
+		return log_error(r, "failover: cannot read the ledger"), bad + 1;
+	}
 	printf("failover on site %s: %zu VMs%s\n", ctx->conf.site, fo->nvms,
 	       fo->peer ? "" : ", peer site unreachable");
 	for (size_t i = 0; i < fo->nvms; i++) {
@@ -563,9 +678,7 @@ static int preflight(struct fo *fo)
 				}
 				continue;
 			}
-			/* the ledger, read before anything changes */
-			if (ledger_read_disk(fo->t.ceph, fo->peer, fo->peer_error, d->pool, d->rbd,
-					     ctx->conf.image_timeout, ld) < 0) {
+			if (ld->error < 0) {	/* the ledger could not be read */
 				log_error(ld->error, "%s: disk %d '%s/%s'", v->label, d->disk_id,
 					  d->pool, d->rbd);
 				bad++;
@@ -877,6 +990,26 @@ static size_t slice_vms(const struct fo_vm *v, size_t nv, bool per_disk)
 	return i;
 }
 
+/* The pools of a slice of promote steps, listed once for all of them
+ * instead of once per step (a step is one image through mirror_run, which
+ * lists the image's pool on both sites). Without it (it failed), each
+ * step lists its pool as before. */
+static void prepare_promotes(struct fo *fo, const struct fo_step *st, size_t n)
+{
+	const char **pools = calloc(n + 1, sizeof(*pools));
+	struct mirror_ctx mc = { 0 };
+
+	if (!pools)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pools[i] = st[i].vm->m->disks[st[i].disk].pool;
+	promote_ctx(fo, &mc);
+	mc.prep = NULL;
+	if (mirror_prepare(&mc, pools, n, &fo->prep) < 0)
+		fo->prep = NULL;
+	free(pools);
+}
+
 /* Run one group; the number of steps not done. */
 static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 {
@@ -901,8 +1034,12 @@ static size_t run_group(struct fo *fo, struct fo_vm *v, size_t nv)
 
 			b = a + slice_vms(v + a, nv - a, k < 2);
 			r = group_steps(fo, v + a, b - a, kinds[k], &steps, &st, &n);
+			if (r == 0 && k == 0)
+				prepare_promotes(fo, st, n);
 			if (r == 0)
 				r = run_steps(fo->j, steps, n, conc, progress, fo);
+			mirror_prep_free(fo->prep);
+			fo->prep = NULL;
 			if (r < 0) {
 				log_error(r, "cannot run the %s steps", kinds[k]);
 				failed += n ? n : 1;
@@ -978,6 +1115,8 @@ int cmd_failover_run(struct cmd_ctx *ctx, const struct failover_opts *o, int arg
 		}
 	}
 	fo.live = isatty(STDOUT_FILENO);
+	fo.peer_error = -ENODATA;
+	fo.peer_pending = true;
 	code = begin(&fo, argc, argv, all);
 	if (code == 0 && args_get(&ctx->args, "label"))
 		code = select_label(&fo, args_get(&ctx->args, "label"));
@@ -1070,6 +1209,7 @@ out:
 		one_objs_free(&fo.fresh[i].images);
 	free(fo.fresh);
 	one_vms_free(&fo.here);
+	peer_join(&fo);
 	ceph_close(fo.peer);
 	one_pool_free(&fo);
 	cmd_takeover_end(&fo.t);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cmd.h"
 #include "log.h"
 #include "manifest-store.h"
@@ -94,24 +95,80 @@ static bool check_datastore(const struct one_obj *ds, const struct manifest_disk
 	return true;
 }
 
+/* Whether each protected disk's RBD is here (opened read-only), at most
+ * CONCURRENCY at once: the plan's check, ahead of its loop. */
+struct rbd_checks {
+	struct ceph *c;
+	double timeout;
+	const struct manifest_disk **d;
+	int *r;			/* 1: not checked (the loop checks it) */
+};
+
+static int rbd_here(struct ceph *c, const struct manifest_disk *d, double timeout)
+{
+	struct timespec dl = deadline_after(timeout);
+	struct ceph_image *img;
+	rados_ioctx_t io;
+	int r = ceph_pool(c, d->pool, &io);
+
+	if (r == 0 && (r = ceph_image_open(io, d->rbd, true, &dl, &img)) == 0)
+		ceph_image_close(img, &dl);
+	return r;
+}
+
+static void rbd_check_one(void *arg, size_t i)
+{
+	struct rbd_checks *rc = arg;
+
+	rc->r[i] = rbd_here(rc->c, rc->d[i], rc->timeout);
+}
+
+static void rbd_checks_run(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
+			   size_t nvms, struct rbd_checks *rc)
+{
+	size_t n = 0, cap = 0;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->c = c;
+	rc->timeout = ctx->conf.image_timeout;
+	for (size_t i = 0; i < nvms; i++)
+		cap += vms[i]->m->n_disks;
+	rc->d = calloc(cap + 1, sizeof(*rc->d));
+	rc->r = calloc(cap + 1, sizeof(*rc->r));
+	if (!rc->d || !rc->r) {
+		free(rc->d);
+		free(rc->r);
+		rc->d = NULL;
+		rc->r = NULL;
+		return;
+	}
+	for (size_t i = 0; i < nvms; i++)
+		for (size_t k = 0; k < vms[i]->m->n_disks; k++)
+			if (vms[i]->m->disks[k].kind != DISK_UNPROTECTED) {
+				rc->r[n] = 1;
+				rc->d[n++] = &vms[i]->m->disks[k];
+			}
+	batch_run(n, ctx->conf.concurrency, rbd_check_one, rc);
+}
+
 int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm *const *vms,
 		      size_t nvms, const struct site_objs *site, int caller, struct reg_disk **ret,
 		      size_t *ret_n)
 {
 	struct reg_disk *v = NULL;
+	struct rbd_checks rc;
 	size_t n = 0;
 	int bad = 0;
+
+	rbd_checks_run(ctx, c, vms, nvms, &rc);
 
 	for (size_t i = 0; i < nvms; i++) {
 		const struct manifest *m = vms[i]->m;
 
 		for (size_t k = 0; k < m->n_disks; k++) {
 			const struct manifest_disk *d = &m->disks[k];
-			struct timespec dl = deadline_after(ctx->conf.image_timeout);
 			char vl[256], label[400];
 			struct reg_disk *nv, *rd;
-			rados_ioctx_t io;
-			struct ceph_image *img;
 			bool snap = false;
 			int r;
 
@@ -122,6 +179,8 @@ int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm
 			nv = realloc(v, (n + 1) * sizeof(*v));
 			if (!nv) {
 				free(v);
+				free(rc.d);
+				free(rc.r);
 				return log_error(-ENOMEM, "register");
 			}
 			v = nv;
@@ -156,10 +215,9 @@ int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm
 				if (rd->user && settle_name(site, v, n - 1, rd, caller, label) < 0)
 					bad++;
 			}
-			/* the RBD must be here: rbd-mirror made it */
-			r = ceph_pool(c, d->pool, &io);
-			if (r == 0 && (r = ceph_image_open(io, d->rbd, true, &dl, &img)) == 0)
-				ceph_image_close(img, &dl);
+			/* the RBD must be here: rbd-mirror made it (checked
+			 * ahead, concurrently; else now) */
+			r = rc.r && rc.r[n - 1] <= 0 ? rc.r[n - 1] : rbd_here(c, d, ctx->conf.image_timeout);
 			if (r < 0) {
 				log_error(0, "%s: %s", label, r == -ENOENT ?
 					  "no such RBD image on this site: is it mirrored?" : strerror(-r));
@@ -167,6 +225,8 @@ int cmd_register_plan(struct cmd_ctx *ctx, struct ceph *c, const struct store_vm
 			}
 		}
 	}
+	free(rc.d);
+	free(rc.r);
 	if (cmd_map_report(&ctx->conf) > 0)
 		bad++;
 	if (bad) {

@@ -126,6 +126,18 @@ int cmd_load_site_conf(struct cmd_ctx *ctx);
 int cmd_connect(struct cmd_ctx *ctx, bool want_peer, struct ceph **ret_local,
 		struct ceph **ret_peer, int *ret_peer_error);
 
+/* cmd_connect in two halves, for a command with local work to do before
+ * it needs the peer (failover: an unreachable peer costs the whole connect
+ * timeout): the local connection made, the peer's started in the
+ * background (*ret_pc; NULL when not wanted or not configured). Then
+ * cmd_connect_peer(pc, ...) waits for it, once, and frees pc (NULL: the
+ * peer is NULL, -ENODATA); after a cmd_connect_start that failed, nothing
+ * is left to wait for. */
+struct cmd_peer_connect;
+int cmd_connect_start(struct cmd_ctx *ctx, bool want_peer, struct ceph **ret_local,
+		      struct cmd_peer_connect **ret_pc);
+void cmd_connect_peer(struct cmd_peer_connect *pc, struct ceph **ret_peer, int *ret_peer_error);
+
 /* The message for a failed connection, for one error line. */
 const char *cmd_connect_hint(int r);
 

@@ -397,56 +397,68 @@ static void read_peer(struct ceph *peer, rados_ioctx_t io, const char *pool, con
 	ceph_image_close(pimage, dl);	/* a stuck image stays open: ceph.h */
 }
 
-int ledger_read_disk(struct ceph *local, struct ceph *peer, int peer_error, const char *pool,
-		     const char *image, double timeout, struct ledger_disk *ret)
+int ledger_read_local(struct ceph *local, const char *pool, const char *image, double timeout,
+		      struct ledger_raw *raw)
 {
 	struct timespec dl = deadline_after(timeout);
-	struct ledger_raw raw;
 	rbd_mirror_image_info_t info;
 	rbd_mirror_image_mode_t mode;
 	struct ceph_image *img;
 	rados_ioctx_t io;
 	int r;
 
-	memset(ret, 0, sizeof(*ret));
-	snprintf(ret->pool, sizeof(ret->pool), "%s", pool);
-	snprintf(ret->image, sizeof(ret->image), "%s", image);
-	memset(&raw, 0, sizeof(raw));
-	raw.status_entries_behind = raw.status_snapshot_time = -1;
-	raw.peer_newer = -1;
-	raw.peer_error = peer ? 0 : (peer_error < 0 ? peer_error : -ENOTCONN);
+	memset(raw, 0, sizeof(*raw));
+	raw->status_entries_behind = raw->status_snapshot_time = -1;
+	raw->peer_newer = -1;
+	raw->peer_error = -ENOTCONN;
 	r = ceph_pool(local, pool, &io);
 	if (r == 0)
 		r = ceph_image_open(io, image, true, &dl, &img);
 	if (r < 0)
-		goto fail;
-	raw.measured = time(NULL);
+		return r;
+	raw->measured = time(NULL);
 	r = ceph_mirror_get_info(img, &dl, &info);
 	if (r == 0) {
-		raw.mirrored = info.state == RBD_MIRROR_IMAGE_ENABLED;
-		raw.primary = info.primary;
+		raw->mirrored = info.state == RBD_MIRROR_IMAGE_ENABLED;
+		raw->primary = info.primary;
 		rbd_mirror_image_get_info_cleanup(&info);
 	}
-	if (r == 0 && raw.mirrored && (r = ceph_mirror_get_mode(img, &dl, &mode)) == 0)
-		raw.journal = mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
-	if (r == 0 && raw.mirrored && !raw.primary) {
-		read_status(img, &dl, &raw);
-		if (!raw.journal) {
+	if (r == 0 && raw->mirrored && (r = ceph_mirror_get_mode(img, &dl, &mode)) == 0)
+		raw->journal = mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
+	if (r == 0 && raw->mirrored && !raw->primary) {
+		read_status(img, &dl, raw);
+		if (!raw->journal) {
 			struct snaps_arg a = { .peer = false };
 
 			r = ceph_image_call(img, &dl, snaps_fn, &a, sizeof(a));
-			raw.have_copy = a.have_copy;
-			raw.copying = a.copying;
-			raw.copy_time = a.copy_time;
-			raw.copy_primary_id = a.copy_primary_id;
+			raw->have_copy = a.have_copy;
+			raw->copying = a.copying;
+			raw->copy_time = a.copy_time;
+			raw->copy_primary_id = a.copy_primary_id;
 		}
-		if (r == 0 && peer)
-			read_peer(peer, io, pool, image, &dl, &raw);
 	}
 	ceph_image_close(img, &dl);
+	return r;
+}
+
+int ledger_read_end(struct ceph *local, struct ceph *peer, int peer_error, const char *pool,
+		    const char *image, double timeout, int r, struct ledger_raw *raw,
+		    struct ledger_disk *ret)
+{
+	struct timespec dl = deadline_after(timeout);
+	rados_ioctx_t io;
+
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->pool, sizeof(ret->pool), "%s", pool);
+	snprintf(ret->image, sizeof(ret->image), "%s", image);
 	if (r < 0)
 		goto fail;
-	ledger_judge(&raw, ret);
+	raw->peer_error = peer ? 0 : (peer_error < 0 ? peer_error : -ENOTCONN);
+	if (raw->mirrored && !raw->primary && peer && (r = ceph_pool(local, pool, &io)) == 0)
+		read_peer(peer, io, pool, image, &dl, raw);
+	if (r < 0)
+		goto fail;
+	ledger_judge(raw, ret);
 	return 0;
 fail:
 	ret->error = r;
@@ -454,6 +466,15 @@ fail:
 	ret->entries_behind = ret->snapshots_behind = ret->window_max = -1;
 	snprintf(ret->note, sizeof(ret->note), "cannot read: %s", strerror(-r));
 	return r;
+}
+
+int ledger_read_disk(struct ceph *local, struct ceph *peer, int peer_error, const char *pool,
+		     const char *image, double timeout, struct ledger_disk *ret)
+{
+	struct ledger_raw raw;
+	int r = ledger_read_local(local, pool, image, timeout, &raw);
+
+	return ledger_read_end(local, peer, peer_error, pool, image, timeout, r, &raw, ret);
 }
 
 /* Output. */

@@ -163,6 +163,17 @@ void ledger_judge(const struct ledger_raw *raw, struct ledger_disk *ret);
 int ledger_read_disk(struct ceph *local, struct ceph *peer, int peer_error, const char *pool,
 		     const char *image, double timeout, struct ledger_disk *ret);
 
+/* ledger_read_disk in two halves, for a caller with the peer's connect
+ * still under way: ledger_read_local reads this site's image into raw
+ * (0, or -errno: it cannot be read); ledger_read_end, given that result,
+ * reads the peer's side (when the image is mirrored and non-primary here
+ * and peer is not NULL) and judges into ret, as ledger_read_disk. */
+int ledger_read_local(struct ceph *local, const char *pool, const char *image, double timeout,
+		      struct ledger_raw *raw);
+int ledger_read_end(struct ceph *local, struct ceph *peer, int peer_error, const char *pool,
+		    const char *image, double timeout, int r, struct ledger_raw *raw,
+		    struct ledger_disk *ret);
+
 /* A disk's ledger as text (ledger-codec.c), for the run journal: read it
  * before the promote, keep it in the step (journal_step.data), and a
  * rerun after the promote reports it from there. encode: the length, or

@@ -738,49 +738,123 @@ static void prepare_peer(struct run_pool *rp, struct ceph *peer, const char *poo
  * sites and listed, so that each item knows its image id here and on the
  * peer (mode and role come from the open image), and the mirror uuids
  * are read once. */
-static int prepare_pool(struct run *run, const char *pool)
+static void apply_listing(struct run *run, const struct run_pool *rp, const struct listing *here,
+			  const struct listing *there)
 {
-	struct mirror_ctx *ctx = run->ctx;
-	struct run_pool *rp = &run->pools[run->npools];
-	struct listing here, there = { 0 };
-	size_t i;
-	int r;
-
-	if (run->npools == sizeof(run->pools) / sizeof(run->pools[0]))
-		return -EMFILE;
-	memset(rp, 0, sizeof(*rp));
-	rp->name = pool;
-	r = ceph_pool(ctx->local, pool, &rp->io);
-	rp->site.local_io = rp->io;
-	if (r == -ENOENT)
-		return 0;	/* each of its items reports it */
-	if (r < 0)
-		return r;
-	run->npools++;
-	/* the listing only saves each image a lookup: without it (a slow
-	 * site) every image is opened by name and reports its own error */
-	if (listing_load(rp->io, ctx->image_timeout, &here) < 0)
-		memset(&here, 0, sizeof(here));
-	if (ctx->peer)
-		prepare_peer(rp, ctx->peer, pool, ctx->image_timeout, &there);
-	for (i = 0; i < run->nitems; i++) {
+	for (size_t i = 0; i < run->nitems; i++) {
 		struct mirror_item *it = &run->items[i];
 		const struct listed *l;
 
-		if (strcmp(it->pool, pool))
+		if (strcmp(it->pool, rp->name))
 			continue;
-		if ((l = listing_find(&here, it->image))) {
+		if ((l = listing_find(here, it->image))) {
 			snprintf(it->id, sizeof(it->id), "%s", l->id);
 			it->mode_known = l->mode >= 0;
 			it->journal = l->mode == RBD_MIRROR_IMAGE_MODE_JOURNAL;
 		}
-		if (rp->has_peer && (l = listing_find(&there, it->image))) {
+		if (rp->has_peer && (l = listing_find(there, it->image))) {
 			it->peer.known = true;
 			snprintf(it->peer.id, sizeof(it->peer.id), "%s", l->id);
 		}
 	}
+}
+
+/* One pool opened on both sites and listed, into rp (its name: pool).
+ * Returns 1 when the pool is there, 0 when it is not (each of its items
+ * reports it), -errno. */
+static int list_pool(struct mirror_ctx *ctx, const char *pool, struct run_pool *rp,
+		     struct listing *here, struct listing *there)
+{
+	int r;
+
+	memset(rp, 0, sizeof(*rp));
+	memset(here, 0, sizeof(*here));
+	memset(there, 0, sizeof(*there));
+	rp->name = pool;
+	r = ceph_pool(ctx->local, pool, &rp->io);
+	rp->site.local_io = rp->io;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* the listing only saves each image a lookup: without it (a slow
+	 * site) every image is opened by name and reports its own error */
+	if (listing_load(rp->io, ctx->image_timeout, here) < 0)
+		memset(here, 0, sizeof(*here));
+	if (ctx->peer)
+		prepare_peer(rp, ctx->peer, pool, ctx->image_timeout, there);
+	return 1;
+}
+
+static int prepare_pool(struct run *run, const char *pool)
+{
+	struct run_pool *rp = &run->pools[run->npools];
+	struct listing here, there;
+	int r;
+
+	if (run->npools == sizeof(run->pools) / sizeof(run->pools[0]))
+		return -EMFILE;
+	r = list_pool(run->ctx, pool, rp, &here, &there);
+	if (r <= 0)
+		return r;
+	run->npools++;
+	apply_listing(run, rp, &here, &there);
 	listing_free(&here);
 	listing_free(&there);
+	return 0;
+}
+
+/* mirror_prepare's pools: each pool's handles and uuids, and its listings. */
+struct mirror_prep {
+	struct run_pool pools[8];
+	struct listing here[8], there[8];
+	char *names[8];
+	size_t npools;
+};
+
+void mirror_prep_free(struct mirror_prep *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->npools; i++) {
+		listing_free(&p->here[i]);
+		listing_free(&p->there[i]);
+		free(p->names[i]);
+	}
+	free(p);
+}
+
+int mirror_prepare(struct mirror_ctx *ctx, const char *const *pools, size_t n,
+		   struct mirror_prep **ret)
+{
+	struct mirror_prep *p = calloc(1, sizeof(*p));
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		size_t k = p->npools;
+		bool seen = false;
+
+		for (size_t j = 0; j < p->npools; j++)
+			seen = seen || !strcmp(p->names[j], pools[i]);
+		if (seen)
+			continue;
+		if (k == sizeof(p->pools) / sizeof(p->pools[0]))
+			r = -EMFILE;
+		else if (!(p->names[k] = strdup(pools[i])))
+			r = -ENOMEM;
+		else if ((r = list_pool(ctx, p->names[k], &p->pools[k], &p->here[k],
+					&p->there[k])) > 0)
+			p->npools++;
+		else
+			free(p->names[k]);
+	}
+	if (r < 0) {
+		mirror_prep_free(p);
+		return r;
+	}
+	*ret = p;
 	return 0;
 }
 
@@ -795,6 +869,12 @@ int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *it
 	run.op = op;
 	run.items = items;
 	run.nitems = n;
+	/* the pools mirror_prepare listed: their listings, not a new one */
+	for (i = 0; ctx->prep && i < ctx->prep->npools; i++) {
+		run.pools[run.npools++] = ctx->prep->pools[i];
+		apply_listing(&run, &ctx->prep->pools[i], &ctx->prep->here[i],
+			      &ctx->prep->there[i]);
+	}
 	for (i = 0; i < n; i++) {
 		if (run_pool(&run, items[i].pool))
 			continue;

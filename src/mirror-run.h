@@ -19,6 +19,20 @@ enum mirror_op { MIRROR_OP_PROMOTE, MIRROR_OP_DEMOTE, MIRROR_OP_RESYNC };
  * -errno when nothing could run. */
 int mirror_run(struct mirror_ctx *ctx, enum mirror_op op, struct mirror_item *items, size_t n);
 
+/* Many mirror_run calls over the same pools (failover: one call per
+ * promote step, each image its own journaled step): mirror_prepare opens
+ * and lists each of pools once (here and on the peer), and a mirror_run
+ * whose ctx->prep is the result uses those listings instead of listing
+ * the pools again. The listings only give each image its id and mode (the
+ * role is read from the open image): an image created after them is
+ * opened by name. Read-only once made: mirror_run calls on it may run
+ * concurrently. A pool that does not exist is left out (each of its items
+ * reports it). */
+struct mirror_prep;
+int mirror_prepare(struct mirror_ctx *ctx, const char *const *pools, size_t n,
+		   struct mirror_prep **ret);
+void mirror_prep_free(struct mirror_prep *p);
+
 /* What a resync of pool/image on c would copy, as resync prints it before
  * starting (and --dry-run without starting): the image size, and the
  * allocated bytes from the object map (measured) or, without a valid

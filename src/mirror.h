@@ -61,6 +61,7 @@ struct mirror_ctx {
 	double image_timeout;	/* each call on an image */
 	double promote_wait;	/* non-forced promote: wait for the peer's demotion */
 	unsigned concurrency;
+	struct mirror_prep *prep;	/* mirror-run.h mirror_prepare, or NULL */
 	/* Called from worker threads, serialised by the caller's lock if needed. */
 	void (*progress)(void *arg, const struct mirror_item *item, const char *msg);
 	void (*done)(void *arg, const struct mirror_item *item);

@@ -108,6 +108,9 @@ standin_restart() {
 	local port pid
 	port=$(cat "$TRASH/$1.port") pid=$(cat "$TRASH/$1.pid") &&
 	{ kill -9 "$pid" 2>/dev/null; true; } && wait_until 20 "stand-in $1 gone" sh -c "! kill -0 $pid 2>/dev/null" &&
+	# the old port file removed first: standin_start truncates it in the
+	# background, after this wait could have read the old port
+	rm -f "$TRASH/$1.port" &&
 	standin_start "$1" "$port" &&
 	wait_until 20 "stand-in $1 listening" test -s "$TRASH/$1.port"
 }

@@ -69,6 +69,9 @@ test_expect_success 'failover --dry-run: the preflight with the ledger, nothing 
 	grep -q "^VM site-a/0 (vm-0): priority 1, 2 disks" out &&
 	grep -q "^VM site-a/1 (vm-1): priority 3, 1 disks" out &&
 	grep -q "disk 0 $P/one-2: snapshot, non-primary here" out &&
+	: "the disks in VM and disk order (their ledgers are read concurrently)" &&
+	test "$(sed -n "s|^VM site-a/\([0-9]\) (vm-[0-9]): disk \([0-9]\) $P/\(one-[0-9]\): .*|\1:\2:\3|p" out |
+		tr "\n" " ")" = "0:0:one-0 0:1:one-1 1:0:one-2 " &&
 	grep -q "^loss ledger" out &&
 	grep -q "dry run: nothing was changed" out &&
 	test "$(count b one.imagepool.info IMAGE)" = 0 &&

@@ -645,7 +645,7 @@ static int cmd_failback(struct cmd_ctx *ctx, int argc, char **argv)
 			snprintf(options + strlen(options), sizeof(options) - strlen(options), " %s",
 				 argv[i]);
 	if (cmd_twosite_open_run(fb.newer_c, ctx->conf.pool, ctx->conf.image_timeout,
-				 JOURNAL_FAILBACK, ctx->conf.site, options, &fb.j) < 0)
+				 JOURNAL_FAILBACK, ctx->conf.site, options, false, NULL, &fb.j) < 0)
 		goto out;
 	failed = batch(&fb, true, "stop", stop_action, 1);
 	if (!failed)

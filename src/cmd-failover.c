@@ -68,6 +68,7 @@ struct fo {
 	bool peer_pending;			/* peer, peer_error: not known yet */
 	struct journal *j;
 	char run_id[JOURNAL_ID_MAX];
+	char sw_run[JOURNAL_ID_MAX];	/* the open switchover run here, or "" */
 	bool force, dry_run, drop;
 	bool replayed;		/* failover_opts.replayed */
 	enum start_mode mode;
@@ -732,20 +733,21 @@ static const struct reg_disk *reg_of(const struct fo *fo, const struct manifest_
 }
 
 /* Find the run to resume (the newest open failover run) or create one,
- * and lock it. */
+ * and lock it; the open switchover run's ID, from the same list, in
+ * fo->sw_run (abandon_switchover). */
 static int open_run(struct fo *fo, int argc, char **argv)
 {
 	struct cmd_ctx *ctx = fo->ctx;
 	struct journal_run *runs = NULL, run = { 0 };
 	const struct journal_run *open;
-	const char *take = args_get(&ctx->args, "takeover");
-	char holder[160] = "";
 	size_t n = 0;
 	int r;
 
 	r = journal_list(fo->t.ceph, ctx->conf.pool, ctx->conf.image_timeout, &runs, &n, NULL);
 	if (r < 0)
 		return log_error(r, "cannot read the runs of pool '%s'", ctx->conf.pool);
+	open = journal_latest_open(runs, n, JOURNAL_SWITCHOVER);
+	snprintf(fo->sw_run, sizeof(fo->sw_run), "%s", open ? open->id : "");
 	open = journal_latest_open(runs, n, JOURNAL_FAILOVER);
 	if (!open) {
 		/* the newest failover run when it ended failed (a step failed:
@@ -787,25 +789,9 @@ static int open_run(struct fo *fo, int argc, char **argv)
 	if (r < 0)
 		return log_error(r, "cannot open a run in pool '%s'", ctx->conf.pool);
 	snprintf(fo->run_id, sizeof(fo->run_id), "%s", journal_header(fo->j)->id);
-	r = journal_lock(fo->j, holder, sizeof(holder));
-	if (r == -EBUSY && take && !strcmp(holder, take)) {
-		/* on the user's word: the holder is cut off from Ceph, its lock broken */
-		r = journal_lock_break(fo->j, take);
-		if (r == -ESTALE)
-			return log_error(0, "run %s: --takeover '%s': the run is held by another now",
-					 fo->run_id, take), r;
-		if (r < 0)
-			return log_error(r, "run %s: cannot take it over from '%s'", fo->run_id, take);
-		printf("run %s taken over from %s\n", fo->run_id, take);
-		holder[0] = '\0';
-		r = journal_lock(fo->j, holder, sizeof(holder));
-	}
-	if (r == -EBUSY && holder[0])
-		return log_error(0, "run %s is held by '%s'%s: if that onedr is gone, give --takeover '%s'",
-				 fo->run_id, holder, take ? ", not by the one --takeover names" : "",
-				 holder), r;
+	r = cmd_run_lock(fo->j, "run", true, args_get(&ctx->args, "takeover"));
 	if (r < 0)
-		return log_error(r, "run %s: cannot lock it", fo->run_id);
+		return r;
 	fflush(stdout);
 	return 0;
 }
@@ -820,44 +806,25 @@ static int open_run(struct fo *fo, int argc, char **argv)
 static int abandon_switchover(struct fo *fo)
 {
 	struct cmd_ctx *ctx = fo->ctx;
-	struct journal_run *runs = NULL;
-	const struct journal_run *open;
-	const char *take = args_get(&ctx->args, "takeover");
 	struct journal *sj = NULL;
-	char holder[160] = "";
-	size_t n = 0;
 	int r;
 
-	r = journal_list(fo->t.ceph, ctx->conf.pool, ctx->conf.image_timeout, &runs, &n, NULL);
-	if (r < 0)
-		return log_error(r, "cannot read the runs of pool '%s'", ctx->conf.pool);
-	open = journal_latest_open(runs, n, JOURNAL_SWITCHOVER);
-	if (!open) {
-		free(runs);
+	if (!fo->sw_run[0])	/* read with the runs, by open_run */
 		return 0;
-	}
-	r = journal_open(fo->t.ceph, ctx->conf.pool, open->id, ctx->conf.image_timeout, &sj);
-	if (r == 0)
-		r = journal_lock(sj, holder, sizeof(holder));
-	if (r == -EBUSY && take && !strcmp(holder, take)) {
-		r = journal_lock_break(sj, take);
-		if (r == 0) {
-			holder[0] = '\0';
-			r = journal_lock(sj, holder, sizeof(holder));
-		}
-	}
-	if (r == -EBUSY && holder[0])
-		log_error(0, "switchover run %s is held by '%s': if that onedr is gone, give "
-			  "--takeover '%s'", open->id, holder, holder);
-	else if (r == 0)
+	r = journal_open(fo->t.ceph, ctx->conf.pool, fo->sw_run, ctx->conf.image_timeout, &sj);
+	if (r < 0) {
+		log_error(r, "switchover run %s: cannot abandon it", fo->sw_run);
+	} else if (cmd_run_lock(sj, "switchover run", true, args_get(&ctx->args, "takeover")) < 0) {
+		r = -1;
+	} else {
 		r = journal_finish(sj, JOURNAL_RUN_ABANDONED, EXIT_PARTIAL);
-	if (r < 0 && !(r == -EBUSY && holder[0]))
-		log_error(r, "switchover run %s: cannot abandon it", open->id);
+		if (r < 0)
+			log_error(r, "switchover run %s: cannot abandon it", fo->sw_run);
+	}
 	if (r == 0)
-		printf("switchover run %s abandoned: failover run %s takes its VMs over\n", open->id,
+		printf("switchover run %s abandoned: failover run %s takes its VMs over\n", fo->sw_run,
 		       fo->run_id);
 	journal_close(sj);
-	free(runs);
 	return r;
 }
 

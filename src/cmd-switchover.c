@@ -535,69 +535,17 @@ static bool has_open_run(struct ceph *c, const char *pool, double timeout)
 	return open;
 }
 
-/* --takeover HOLDER: the newest open switchover run of pool on c, held by
- * HOLDER (as the error named it: a onedr that is gone, e.g. with the
- * front-end of a dead site), is taken from it: its Ceph client is
- * blocklisted and its lock broken, on the user's word only. */
-static int take_over(struct ceph *c, const char *pool, double timeout, const char *take)
-{
-	struct journal_run *runs = NULL;
-	const struct journal_run *open;
-	struct journal *j = NULL;
-	size_t n = 0;
-	int r;
-
-	r = journal_list(c, pool, timeout, &runs, &n, NULL);
-	if (r < 0) {
-		free(runs);
-		return log_error(r, "cannot read the runs of pool '%s'", pool);
-	}
-	open = journal_latest_open(runs, n, JOURNAL_SWITCHOVER);
-	r = open ? journal_open(c, pool, open->id, timeout, &j) : 0;
-	if (open && r == 0)
-		r = journal_lock_break(j, take);
-	if (r == -ESTALE)
-		log_error(0, "run %s: --takeover '%s': the run is held by another", open->id, take);
-	else if (r < 0)
-		log_error(r, "run %s: cannot take it over from '%s'", open->id, take);
-	else if (open)
-		printf("run %s taken over from %s\n", open->id, take);
-	journal_close(j);
-	free(runs);
-	return r;
-}
-
-/* The open run, locked: resumed, else a new one (cmd_twosite_open_run),
- * the error naming the holder and --takeover when another onedr holds it. */
+/* The open run, locked: resumed, else a new one (cmd_twosite_open_run);
+ * held by another onedr, the error names it and --takeover, which takes
+ * the run from a onedr that is gone (e.g. with the front-end of a dead
+ * site): its Ceph client blocklisted, its lock broken, on the user's word. */
 static int open_run(struct sw *sw, const char *options)
 {
 	struct cmd_ctx *ctx = sw->ctx;
-	const char *take = args_get(&ctx->args, "takeover");
-	struct journal_run *runs = NULL;
-	const struct journal_run *open;
-	struct journal *j = NULL;
-	char holder[160] = "";
-	size_t n = 0;
-	int r;
 
-	if (take && take_over(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout, take) < 0)
-		return -1;
-	/* held by another: say by whom, and how to take it over */
-	if (journal_list(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout, &runs, &n, NULL) == 0 &&
-	    (open = journal_latest_open(runs, n, JOURNAL_SWITCHOVER)) &&
-	    journal_open(sw->dst_ceph, ctx->conf.pool, open->id, ctx->conf.image_timeout, &j) == 0 &&
-	    journal_lock(j, holder, sizeof(holder)) == -EBUSY && holder[0]) {
-		log_error(0, "run %s is held by '%s': if that onedr is gone, give --takeover '%s'",
-			  open->id, holder, holder);
-		journal_close(j);
-		free(runs);
-		return -1;
-	}
-	journal_close(j);	/* unlocks: cmd_twosite_open_run locks it again */
-	free(runs);
-	r = cmd_twosite_open_run(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout,
-				 JOURNAL_SWITCHOVER, ctx->conf.site, options, &sw->j);
-	return r < 0 ? -1 : 0;
+	return cmd_twosite_open_run(sw->dst_ceph, ctx->conf.pool, ctx->conf.image_timeout,
+				    JOURNAL_SWITCHOVER, ctx->conf.site, options, true,
+				    args_get(&ctx->args, "takeover"), &sw->j) < 0 ? -1 : 0;
 }
 
 /* What finish_without_source learns from the run's steps. */

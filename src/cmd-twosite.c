@@ -45,12 +45,43 @@ int cmd_twosite_views(struct cmd_ctx *ctx, const char *site, struct cmd_ctx *pee
 	return 0;
 }
 
+int cmd_run_lock(struct journal *j, const char *what, bool takeover, const char *take)
+{
+	const char *id = journal_header(j)->id;
+	char holder[160] = "";
+	int r;
+
+	r = journal_lock(j, holder, sizeof(holder));
+	if (r == -EBUSY && take && !strcmp(holder, take)) {
+		/* on the user's word: the holder is cut off from Ceph, its lock broken */
+		r = journal_lock_break(j, take);
+		if (r == -ESTALE)
+			return log_error(0, "%s %s: --takeover '%s': the run is held by another now",
+					 what, id, take), r;
+		if (r < 0)
+			return log_error(r, "%s %s: cannot take it over from '%s'", what, id, take);
+		printf("%s %s taken over from %s\n", what, id, take);
+		holder[0] = '\0';
+		r = journal_lock(j, holder, sizeof(holder));
+	}
+	if (r < 0 && !takeover)
+		return log_error(r, "%s %s%s%s", what, id, holder[0] ? " is held by " : "", holder);
+	if (r == -EBUSY && holder[0])
+		return log_error(0, "%s %s is held by '%s'%s: if that onedr is gone, give --takeover '%s'",
+				 what, id, holder, take ? ", not by the one --takeover names" : "",
+				 holder), r;
+	if (r < 0)
+		return log_error(r, "%s %s: cannot lock it", what, id);
+	return 0;
+}
+
 int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum journal_kind kind,
-			 const char *site, const char *options, struct journal **ret)
+			 const char *site, const char *options, bool takeover, const char *take,
+			 struct journal **ret)
 {
 	struct journal_run *runs = NULL, run = { 0 };
 	const struct journal_run *open;
-	char holder[160] = "";
+	long long started = 0;
 	size_t n = 0;
 	int r;
 
@@ -59,28 +90,27 @@ int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum 
 		return log_error(r, "cannot read the runs of pool '%s'", pool);
 	open = journal_latest_open(runs, n, kind);
 	if (open) {
+		started = (long long)open->created;
 		r = journal_open(c, pool, open->id, timeout, ret);
-		if (r == 0)
-			printf("resuming run %s (started %lld)\n", open->id, (long long)open->created);
 	} else {
 		run.kind = kind;
 		snprintf(run.site, sizeof(run.site), "%s", site);
 		snprintf(run.options, sizeof(run.options), "%s", options);
 		r = journal_create(c, pool, &run, timeout, ret);
-		if (r == 0)
-			printf("run %s\n", journal_header(*ret)->id);
 	}
 	free(runs);
 	if (r < 0)
 		return log_error(r, "cannot open a run in pool '%s'", pool);
-	r = journal_lock(*ret, holder, sizeof(holder));
+	r = cmd_run_lock(*ret, "run", takeover, take);
 	if (r < 0) {
-		log_error(r, "run %s%s%s", journal_header(*ret)->id, holder[0] ? " is held by " : "",
-			  holder);
 		journal_close(*ret);
 		*ret = NULL;
 		return r;
 	}
+	if (open)	/* said once it is ours: a run held by another is not resumed */
+		printf("resuming run %s (started %lld)\n", journal_header(*ret)->id, started);
+	else
+		printf("run %s\n", journal_header(*ret)->id);
 	fflush(stdout);
 	return 0;
 }

@@ -362,10 +362,18 @@ enum journal_kind;
  * this site or the peer: *ret_local says it is this one. Logs its error. */
 int cmd_twosite_views(struct cmd_ctx *ctx, const char *site, struct cmd_ctx *peer_view,
 		      bool *ret_local);
-/* The newest open run of kind in pool on c, resumed ("resuming run ID"),
- * else a new one; locked. Logs its error. */
+/* Lock run j, named "WHAT ID" in messages. takeover: the command has
+ * --takeover HOLDER; take is its HOLDER (or NULL): when take holds the lock,
+ * on the user's word its Ceph client is blocklisted, its lock broken and j
+ * locked again ("WHAT ID taken over from HOLDER"). Held by another: the
+ * error names the holder, and --takeover when the command has it. Logs its
+ * error: -EBUSY, -ESTALE (taken by yet another meanwhile) or else. */
+int cmd_run_lock(struct journal *j, const char *what, bool takeover, const char *take);
+/* The newest open run of kind in pool on c, else a new one; locked
+ * (cmd_run_lock), then "resuming run ID" or "run ID". Logs its error. */
 int cmd_twosite_open_run(struct ceph *c, const char *pool, double timeout, enum journal_kind kind,
-			 const char *site, const char *options, struct journal **ret);
+			 const char *site, const char *options, bool takeover, const char *take,
+			 struct journal **ret);
 /* One line per step, as failover prints them. */
 void cmd_twosite_progress(void *arg, const struct run_step *s);
 /* One image through mirror_run on local against peer (peer_name), with

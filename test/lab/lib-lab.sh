@@ -90,6 +90,27 @@ CEPH_ATTRS='DISK_TYPE=RBD CEPH_HOST=127.0.0.1 CEPH_USER=admin CEPH_SECRET=6c9b5f
 # runs in a subshell) sets SA and SB, the pids test_cleanup should kill.
 : "${PW:=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}"
 standins_pids() { SA=$(cat "$TRASH/a.pid" 2>/dev/null) SB=$(cat "$TRASH/b.pid" 2>/dev/null); }
+
+# own_pool N: the test's pool of its own, one-tN-PID, in P and POOL (the
+# stand-ins' image IDs restart at 0 in it), and the default test_cleanup,
+# lab_cleanup: the stand-ins stopped (SA, SB: standins_pids), site-a started
+# again when a daemon is down (a case may have killed it; `lab status` reads
+# only pid files, `lab start` waits on Ceph), the pool removed. A test with
+# more to clean defines its own test_cleanup after own_pool, ending in
+# lab_cleanup.
+own_pool() {
+	P=one-t$1-$$
+	POOL=$P
+	SA= SB=
+	test_cleanup() { lab_cleanup; }
+}
+lab_cleanup() {
+	[ -n "$SA" ] && kill "$SA" 2>/dev/null
+	[ -n "$SB" ] && kill "$SB" 2>/dev/null
+	"$LAB" status >/dev/null 2>&1 || "$LAB" start site-a >/dev/null 2>&1 || true
+	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
+}
+
 # standin_start SITE PORT: site's stand-in on its state dir (0: a free port)
 standin_start() {
 	local e= o=${STANDIN_OPTS:-}

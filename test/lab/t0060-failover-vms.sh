@@ -8,16 +8,7 @@
 # Two oned stand-ins (test/oned) play the front-ends.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t60-$$		# a pool of its own: stand-in image IDs restart at 0
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" start site-a >/dev/null 2>&1 || true
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 60
 
 images_are() { test "$(count b one.imagepool.info IMAGE)" = "$1"; }
 # feat MODE: the features OpenNebula's datastore uses, plus journaling for journal mode

@@ -7,16 +7,7 @@
 # again converges (no duplicate image or VM, every VM RUNNING once).
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t160-$$
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" start site-a >/dev/null 2>&1 || true
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 160
 
 # VMs 0 (priority 1), 1 (priority 3) fail over first; VMs 2 (priority 2)
 # and 3 (priority 3) in a run killed at its first register step; VMs 4

@@ -9,16 +9,7 @@
 # (python3) and -x XML (xmllint) on stdout with the rest on stderr.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t162-$$
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" start site-a >/dev/null 2>&1 || true
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 162
 
 # vm N USER_TEMPLATE [DISK]: VM vm-N on site-a
 vm() {

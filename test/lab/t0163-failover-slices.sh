@@ -9,16 +9,7 @@
 # run again converges; each step is in the report once.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t163-$$
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" start site-a >/dev/null 2>&1 || true
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 163
 
 # two groups alike: VMs 0-4 on disks 0-7, VMs 5-9 on disks 8-15
 DISKS=$(seq -f "one-%g" 0 15)

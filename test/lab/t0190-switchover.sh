@@ -10,15 +10,7 @@
 # kind of step (ONEDR_TEST_KILL) and run again converges with no duplicate.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t190-$$
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 190
 
 same_disks() { for d in "$@"; do same_data "$d" || { echo "# $d differs"; return 1; }; done; }
 

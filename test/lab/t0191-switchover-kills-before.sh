@@ -9,15 +9,7 @@
 # disks of the demote, replayed and promote kills are snapshot-mode.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t191-$$
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 191
 
 STEPS="poweroff export demote replayed promote register recreate running note"
 # VM k (priority 2) on disk one-k, k = 0..8, one per step of $STEPS

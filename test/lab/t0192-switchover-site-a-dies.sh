@@ -14,17 +14,14 @@
 # never resumes the dead one). Site-a is started again after each case.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t192-$$
-POOL=$P
-SA= SB=
+own_pool 192
 
+# lab_cleanup, after the onedr a case left frozen (switchover_frozen), with
+# the stand-ins as last restarted (their pid files)
 test_cleanup() {
 	[ -r "$TRASH/stopped.pid" ] && kill -9 "$(cat "$TRASH/stopped.pid")" 2>/dev/null
-	for s in a b; do
-		[ -r "$TRASH/$s.pid" ] && kill "$(cat "$TRASH/$s.pid")" 2>/dev/null
-	done
-	"$LAB" start site-a >/dev/null 2>&1 || true
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
+	standins_pids
+	lab_cleanup
 }
 
 # one VM per case, VM k on the journal-mode disk one-k

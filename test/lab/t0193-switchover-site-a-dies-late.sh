@@ -17,17 +17,14 @@
 # Site-a is started again after each case.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t193-$$
-POOL=$P
-SA= SB=
+own_pool 193
 
+# lab_cleanup, after the onedr a case left frozen (switchover_frozen), with
+# the stand-ins as last restarted (their pid files)
 test_cleanup() {
 	[ -r "$TRASH/stopped.pid" ] && kill -9 "$(cat "$TRASH/stopped.pid")" 2>/dev/null
-	for s in a b; do
-		[ -r "$TRASH/$s.pid" ] && kill "$(cat "$TRASH/$s.pid")" 2>/dev/null
-	done
-	"$LAB" start site-a >/dev/null 2>&1 || true
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
+	standins_pids
+	lab_cleanup
 }
 
 # VM k on the journal-mode disk one-k, one VM per case

@@ -11,16 +11,7 @@
 # then on site-a. SIGKILLed after each kind of step, a rerun converges.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t195-$$
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" start site-a >/dev/null 2>&1 || true
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 195
 
 vm() {
 	n=$1; shift

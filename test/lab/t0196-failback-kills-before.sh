@@ -16,15 +16,7 @@
 # site-a's copy a replica of site-b's data, the killed step at attempt 2.
 . "$TOP_SRCDIR/test/lab/lib-lab.sh"
 
-P=one-t196-$$
-POOL=$P
-SA= SB=
-
-test_cleanup() {
-	[ -n "$SA" ] && kill "$SA" 2>/dev/null
-	[ -n "$SB" ] && kill "$SB" 2>/dev/null
-	"$LAB" rmpool "$P" >/dev/null 2>&1 || true
-}
+own_pool 196
 
 DISKS="one-0 one-1 one-2 one-3 one-4 one-5"
 # the md5 of every copy on both sites

@@ -334,17 +334,7 @@ switchover_killed() {
 	test "$(count b one.imagepool.info IMAGE)" = "$images" &&
 	is_primary b "$d" && is_non_primary a "$d" &&
 	{ same_data "$d" || { echo "# $d differs"; false; }; } &&
-	onedr_sb report -j >rep.json &&
-	python3 - "$step" <<-PY
-	import json, sys
-	r = json.load(open('rep.json'))
-	assert r['kind'] == 'switchover' and r['state'] == 'finished', r['state']
-	s = r['steps']
-	assert all(x['state'] == 'done' for x in s), s
-	killed = [x for x in s if x['step'] == sys.argv[1]]
-	assert len(killed) == 1 and killed[0]['attempt'] == 2, killed
-	assert len(s) == 9, len(s)
-	PY
+	run_resumed switchover 9 "$step"
 }
 # Site A dying during a switchover (t0192, t0193), with the stand-ins of
 # standins_up and VM N on disk one-N of pool $P.
@@ -410,21 +400,25 @@ step_of() {
 	PY
 }
 
-# failback_resumed STEP: site-b's last run is a failback, finished, its 4
-# steps done, STEP among them once and at attempt 2 (SIGKILLed, then resumed)
-failback_resumed() {
+# run_resumed KIND NSTEPS STEP: site-b's last run is a KIND, finished, its
+# NSTEPS steps done, STEP among them once and at attempt 2 (SIGKILLed, then
+# resumed)
+run_resumed() {
 	onedr_sb report -j >rep.json &&
-	python3 - "$1" <<-'PY'
+	python3 - "$1" "$2" "$3" <<-'PY'
 	import json, sys
+	kind, nsteps, step = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 	r = json.load(open('rep.json'))
-	assert r['kind'] == 'failback' and r['state'] == 'finished', r['state']
+	assert r['kind'] == kind and r['state'] == 'finished', (r['kind'], r['state'])
 	s = r['steps']
 	assert all(x['state'] == 'done' for x in s), s
-	k = [x for x in s if x['step'] == sys.argv[1]]
+	k = [x for x in s if x['step'] == step]
 	assert len(k) == 1 and k[0]['attempt'] == 2, k
-	assert len(s) == 4, s
+	assert len(s) == nsteps, (len(s), s)
 	PY
 }
+# failback_resumed STEP: the same for a failback and its 4 steps
+failback_resumed() { run_resumed failback 4 "$1"; }
 # exported_synced: site-a's $NVMS VMs exported, each of $DISKS written on
 # site-a and the same on site-b, every manifest on site-b; bd.conf is b.conf
 # with a 5 s TIMEOUT/CONNECT, for the commands run while site-a is dead
